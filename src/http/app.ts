@@ -1,0 +1,220 @@
+/**
+ * The HTTP edge. `createApp` builds an Express app that never listens and never reads
+ * process.env: config, storage and the clock come in as arguments.
+ *
+ * Every S3 request goes through the same three steps (the adapter pattern of Hono's jwt
+ * middleware): capture what was on the wire -> call the pure verifier -> map its failure to
+ * an S3 error. Only then is the operation resolved, authorized against the token's scope and
+ * run.
+ */
+import { randomBytes } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { VerificationStep } from '../auth/types.ts';
+import { verifyRequest } from '../auth/verify-request.ts';
+import { authorize } from '../access/authorize.ts';
+import type { AccessRequest } from '../access/types.ts';
+import type { Clock, Config } from '../config.ts';
+import type { Storage } from '../storage/types.ts';
+import { resolveAddress } from './address.ts';
+import type { Principal, RequestContext } from './context.ts';
+import { renderErrorXml } from './error-xml.ts';
+import { resolveOperation } from './operations/index.ts';
+import { S3Error, isS3Error } from './s3-errors.ts';
+import { captureSignableRequest, distinctHeaders } from './signable-request.ts';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  storage: Storage;
+  clock: Clock;
+  /** Called once per answered request (request log, console line). Never sees secrets. */
+  onRequestDone?: (entry: RequestRecord) => void;
+}
+
+/** What the app reports about each request it answered. */
+export interface RequestRecord {
+  requestId: string;
+  time: string;
+  method: string;
+  /** Path only: the query (with its signatures) is never recorded */
+  path: string;
+  bucket?: string;
+  key?: string;
+  authKind?: string;
+  accessKeyId?: string;
+  operation?: string;
+  status: number;
+  errorCode?: string;
+  /** The verifier's trace, for refusals */
+  steps?: VerificationStep[];
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+interface Locals {
+  requestId: string;
+  started: bigint;
+  record: Partial<RequestRecord>;
+}
+
+export function newRequestId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, storage, clock } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const locals: Locals = { requestId: newRequestId(), started: process.hrtime.bigint(), record: {} };
+    res.locals.signet = locals;
+    res.setHeader('x-amz-request-id', locals.requestId);
+    res.setHeader('x-amz-id-2', hostIdFor(locals.requestId));
+    res.setHeader('Server', 'signet');
+    if (deps.onRequestDone) {
+      const onDone = deps.onRequestDone;
+      res.on('close', () => onDone(finishRecord(req, res, locals)));
+    }
+    next();
+  });
+
+  app.get('/_signet/health', (_req, res) => {
+    res.json({ status: 'ok', service: 'signet', region: config.region, time: clock.now().toISOString() });
+  });
+
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      await handleS3Request(req, res, deps);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    sendError(err, req, res);
+  });
+
+  void storage;
+  return app;
+}
+
+async function handleS3Request(req: Request, res: Response, deps: AppDeps): Promise<void> {
+  const { config, storage, clock } = deps;
+  const locals = res.locals.signet as Locals;
+  const now = clock.now();
+  const headers = distinctHeaders(req);
+  const hostHeader = headers.host?.[0];
+  const address = resolveAddress(hostHeader, captureSignableRequest(req, headers, undefined).rawPath);
+  const signable = captureSignableRequest(req, headers, address.virtualHostBucket);
+  locals.record.bucket = address.bucket;
+  locals.record.key = address.key;
+
+  const result = verifyRequest(signable, {
+    now,
+    region: config.region,
+    lookupToken: (id) => storage.meta.getToken(id),
+  });
+  locals.record.authKind = result.kind;
+  locals.record.accessKeyId = result.accessKeyId;
+  if (!result.ok) {
+    const err = S3Error.fromAuthFailure(result.failure, result.steps);
+    if (result.failure.reason === 'HeaderRegionWrong') err.headers['x-amz-bucket-region'] = config.region;
+    throw err;
+  }
+
+  const principal: Principal = { kind: result.kind, token: result.token, payload: result.payload, steps: result.steps };
+  const ctx: RequestContext = {
+    req,
+    res,
+    config,
+    storage,
+    clock,
+    now,
+    requestId: locals.requestId,
+    bucket: address.bucket,
+    key: address.key,
+    query: new URLSearchParams(signable.rawQuery),
+    headers,
+    principal,
+    authorize(request: AccessRequest) {
+      const verdict = authorize(principal.token, request);
+      principal.steps.push(verdict.step);
+      if (!verdict.ok) throw S3Error.fromAuthFailure(verdict.failure, principal.steps);
+    },
+  };
+  const operation = resolveOperation(ctx);
+  locals.record.operation = operation.name;
+  ctx.authorize(operation.access(ctx));
+  // Only now may a client that sent `Expect: 100-continue` send its body: a refused request
+  // never makes it upload (see the server's checkContinue handler).
+  if ((req as ExpectingRequest).signetExpectsContinue && !res.headersSent) res.writeContinue();
+  await operation.run(ctx);
+}
+
+/** Set by the server for requests that arrived with `Expect: 100-continue`. */
+export interface ExpectingRequest {
+  signetExpectsContinue?: boolean;
+}
+
+function hostIdFor(requestId: string): string {
+  return Buffer.from(`signet/${requestId}`).toString('base64');
+}
+
+function sendError(err: unknown, req: Request, res: Response): void {
+  const locals = res.locals.signet as Locals | undefined;
+  const requestId = locals?.requestId ?? newRequestId();
+  const s3err = isS3Error(err) ? err : new S3Error('InternalError', { cause: err });
+  if (!isS3Error(err)) {
+    // The stack goes to the server's stderr, never to the client.
+    console.error(`signet: internal error on ${req.method} ${safePath(req)}:`, err);
+  }
+  if (locals) {
+    locals.record.errorCode = s3err.code;
+    if (s3err.steps) locals.record.steps = s3err.steps;
+  }
+  if (res.headersSent) {
+    // Mid-stream failure: the only honest signal left is to cut the connection.
+    res.destroy();
+    return;
+  }
+  for (const [name, value] of Object.entries(s3err.headers)) res.setHeader(name, value);
+  res.status(s3err.status);
+  // A refused upload's body is drained, not stored, so the client can read the answer.
+  if (!req.complete) {
+    res.setHeader('Connection', 'close');
+    req.resume();
+  }
+  if (req.method === 'HEAD' || s3err.status === 304) {
+    res.end();
+    return;
+  }
+  const body = renderErrorXml(s3err, safePath(req), requestId, hostIdFor(requestId));
+  res.setHeader('Content-Type', 'application/xml');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+/** The request path without its query (which may carry signatures). */
+export function safePath(req: Request): string {
+  const url = req.originalUrl ?? req.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function finishRecord(req: Request, res: Response, locals: Locals): RequestRecord {
+  const durationMs = Number(process.hrtime.bigint() - locals.started) / 1e6;
+  return {
+    requestId: locals.requestId,
+    time: new Date().toISOString(),
+    method: req.method,
+    path: safePath(req),
+    status: res.statusCode,
+    durationMs: Math.round(durationMs * 10) / 10,
+    bytesIn: req.socket?.bytesRead ?? 0,
+    bytesOut: Number(res.getHeader('content-length') ?? 0),
+    ...locals.record,
+  };
+}

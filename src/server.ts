@@ -1,0 +1,70 @@
+/**
+ * Starting and stopping the server: opens storage, ensures the root token, listens, and on
+ * SIGTERM/SIGINT stops accepting, finishes requests in flight, closes the database and exits 0
+ * (CONTRACT.md).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock, type Config } from './config.ts';
+import { createApp, type ExpectingRequest, type RequestRecord } from './http/app.ts';
+import { openStorage } from './storage/open-storage.ts';
+import type { Storage } from './storage/types.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  storage: Storage;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** One line per answered request; default: none */
+  onRequestDone?: (entry: RequestRecord) => void;
+}
+
+/** The clock every time check uses; with --clock-control it follows `signet clock`. */
+export function serverClock(config: Readonly<Config>, storage: Storage): Clock {
+  if (!config.clockControl) return systemClock;
+  return { now: () => new Date(Date.now() + storage.meta.getClockOffsetMs()) };
+}
+
+export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
+  const storage = await openStorage(config.dataDir, { sweep: true });
+  storage.meta.upsertRootToken(config.rootAccessKeyId, config.rootSecretAccessKey, new Date());
+  const clock = serverClock(config, storage);
+  const app = createApp({ config, storage, clock, onRequestDone: options.onRequestDone });
+  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, app);
+  // Answer `Expect: 100-continue` only once the request is authenticated (src/http/app.ts), so
+  // a refused upload is never sent: as S3 does.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    (req as IncomingMessage & ExpectingRequest).signetExpectsContinue = true;
+    server.emit('request', req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    server,
+    storage,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          storage.close();
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

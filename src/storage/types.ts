@@ -1,0 +1,192 @@
+/**
+ * Storage is two narrow interfaces (after Azurite's IExtentStore / IBlobMetadataStore):
+ *
+ *   BlobStore      bytes on disk under <dataDir>/blobs, named by random ids (never by key)
+ *   MetadataStore  records in one SQLite database (<dataDir>/signet.db, WAL mode)
+ *
+ * Object keys are never file paths: a key is only ever a TEXT column.
+ */
+import type { Readable } from 'node:stream';
+import type { Token, TokenSummary } from '../access/types.ts';
+
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+
+export interface StoredChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** base64 of the big-endian digest, as in x-amz-checksum-* headers */
+  value: string;
+  type: 'FULL_OBJECT' | 'COMPOSITE';
+}
+
+export interface ObjectMetadata {
+  contentType?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  /** The Expires header value as sent */
+  expires?: string;
+  /** x-amz-meta-* with the prefix removed, names lower-case */
+  userMetadata: Record<string, string>;
+  storageClass?: string;
+  checksum?: StoredChecksum;
+}
+
+export interface BucketRecord {
+  name: string;
+  /** ISO 8601 with milliseconds */
+  createdAt: string;
+  /** The bucket's CORS configuration as JSON (see src/http/cors.ts), or null */
+  cors: string | null;
+}
+
+export interface ObjectRecord {
+  bucket: string;
+  key: string;
+  blobId: string;
+  size: number;
+  /** Quoted, e.g. "\"9e107d9d372bb6826bd81d3542a419d6\"" or "\"<hex>-3\"" for multipart */
+  etag: string;
+  /** ISO 8601 with milliseconds */
+  lastModified: string;
+  metadata: ObjectMetadata;
+  /** For multipart objects: the part sizes in order, so GetObject?partNumber=N can work */
+  partSizes?: number[];
+}
+
+export interface ListObjectsQuery {
+  prefix: string;
+  delimiter: string;
+  /** List keys strictly greater than this (marker / start-after / continuation), '' = from start */
+  after: string;
+  maxKeys: number;
+}
+
+export interface ListObjectsPage {
+  objects: ObjectRecord[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last key or common prefix returned, to continue after, when truncated */
+  nextAfter?: string;
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: string;
+  metadata: ObjectMetadata;
+  /** Checksum algorithm announced at CreateMultipartUpload, if any */
+  checksumAlgorithm?: ChecksumAlgorithm;
+}
+
+export interface PartRecord {
+  uploadId: string;
+  partNumber: number;
+  blobId: string;
+  size: number;
+  etag: string;
+  /** hex MD5 of the part, for the multipart ETag */
+  md5Hex: string;
+  lastModified: string;
+  checksum?: StoredChecksum;
+}
+
+export interface ListUploadsQuery {
+  prefix: string;
+  delimiter: string;
+  keyMarker: string;
+  uploadIdMarker: string;
+  maxUploads: number;
+}
+
+export interface ListUploadsPage {
+  uploads: UploadRecord[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** When truncated: the NextKeyMarker (the last key or common prefix returned) */
+  nextKeyMarker?: string;
+  /** When truncated and the last entry was an upload: the NextUploadIdMarker */
+  nextUploadIdMarker?: string;
+}
+
+/** The result of streaming bytes into the blob store: already durable and renamed. */
+export interface WrittenBlob {
+  blobId: string;
+  size: number;
+  md5Hex: string;
+}
+
+export interface BlobStore {
+  /**
+   * Streams `source` to a temp file under <dataDir>/tmp, fsyncs it, and renames it into
+   * <dataDir>/blobs only when `source` ended cleanly. If `source` errors (a failed check
+   * upstream, an aborted client) the temp file is removed and the promise rejects with that
+   * error: nothing partial ever becomes visible.
+   */
+  write(source: Readable): Promise<WrittenBlob>;
+  /** Reads a blob, optionally a byte range (inclusive end). */
+  read(blobId: string, range?: { start: number; end: number }): Readable;
+  /** Concatenates blobs (multipart complete) into a new blob, atomically as write(). */
+  concat(blobIds: string[]): Promise<WrittenBlob>;
+  /** Removes a blob; a missing blob is not an error. */
+  remove(blobId: string): Promise<void>;
+  /** Removes leftover temp files (called at start). */
+  cleanTemp(): Promise<void>;
+  /** Every blob id on disk (for the orphan sweep at start). */
+  listBlobIds(): Promise<string[]>;
+}
+
+export interface MetadataStore {
+  // buckets
+  createBucket(name: string, now: Date): 'created' | 'exists';
+  getBucket(name: string): BucketRecord | undefined;
+  listBuckets(): BucketRecord[];
+  /** 'not-empty' when objects or in-progress multipart uploads remain */
+  deleteBucket(name: string): 'deleted' | 'missing' | 'not-empty';
+  setBucketCors(name: string, corsJson: string | null): void;
+
+  // objects
+  getObject(bucket: string, key: string): ObjectRecord | undefined;
+  /** Inserts or replaces; returns the blob id of the replaced object, to remove after. */
+  putObject(record: ObjectRecord): { replacedBlobId?: string };
+  /** Returns the blob id of the deleted object, if there was one. */
+  deleteObject(bucket: string, key: string): { blobId?: string };
+  listObjects(bucket: string, query: ListObjectsQuery): ListObjectsPage;
+  /** Every blob id referenced by an object or a part (for the orphan sweep at start). */
+  referencedBlobIds(): Set<string>;
+
+  // multipart
+  createUpload(upload: UploadRecord): void;
+  getUpload(uploadId: string): UploadRecord | undefined;
+  /** Inserts or replaces a part; returns the replaced part's blob id */
+  putPart(part: PartRecord): { replacedBlobId?: string };
+  listParts(uploadId: string): PartRecord[];
+  /** Deletes the upload and its part rows; returns their blob ids */
+  deleteUpload(uploadId: string): string[];
+  listUploads(bucket: string, query: ListUploadsQuery): ListUploadsPage;
+
+  // tokens (read on every request: no cache, so a CLI revoke applies to the next request)
+  insertToken(token: Token): void;
+  getToken(accessKeyId: string): Token | undefined;
+  listTokens(): TokenSummary[];
+  /** false when no such token */
+  revokeToken(accessKeyId: string, now: Date): boolean;
+  /** Creates or updates the root token from the configured credentials */
+  upsertRootToken(accessKeyId: string, secretAccessKey: string, now: Date): void;
+
+  // clock offset for --clock-control (milliseconds), shared with the CLI through the database
+  getClockOffsetMs(): number;
+  setClockOffsetMs(ms: number): void;
+
+  /** Runs fn in one SQLite transaction */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+export interface Storage {
+  dataDir: string;
+  blobs: BlobStore;
+  meta: MetadataStore;
+  close(): void;
+}
