@@ -11,6 +11,14 @@ export interface Config {
   rootSecretAccessKey: string;
   /** Honour `signet clock` offsets stored in the data directory (SIGNET_CLOCK_CONTROL=1) */
   clockControl: boolean;
+  /**
+   * Serve the browser-upload demo at /_signet/demo/upload and its POST-policy signing helper,
+   * signing with this token's access key id (`--demo [ACCESS_KEY_ID]`; the root token when
+   * given without one). Undefined = off.
+   */
+  demoAccessKeyId?: string;
+  /** Serve the web inspector to every address, not only loopback (`--inspector-public`) */
+  inspectorPublic?: boolean;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -24,7 +32,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
 });
 
 /** Environment variable for each setting, as in CONTRACT.md. */
-export const ENV_NAMES: Readonly<Record<keyof Config, string>> = Object.freeze({
+export const ENV_NAMES = Object.freeze({
   host: 'SIGNET_HOST',
   port: 'SIGNET_PORT',
   dataDir: 'SIGNET_DATA_DIR',
@@ -32,7 +40,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = Object.freeze({
   rootAccessKeyId: 'SIGNET_ROOT_ACCESS_KEY_ID',
   rootSecretAccessKey: 'SIGNET_ROOT_SECRET_ACCESS_KEY',
   clockControl: 'SIGNET_CLOCK_CONTROL',
-});
+} as const);
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -58,6 +66,8 @@ export function validateConfig(config: Config): Readonly<Config> {
 
 export interface Clock {
   now(): Date;
+  /** How far this clock is shifted from the system's, in ms (clock control); 0 or absent = not shifted */
+  offsetMs?(): number;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

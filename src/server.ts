@@ -10,6 +10,8 @@ import { createApp, type ExpectingRequest, type RequestRecord } from './http/app
 import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/types.ts';
 
+export const CLOCK_CONTROL_SETTING = 'server.clockControl';
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -26,12 +28,17 @@ export interface StartOptions {
 /** The clock every time check uses; with --clock-control it follows `signet clock`. */
 export function serverClock(config: Readonly<Config>, storage: Storage): Clock {
   if (!config.clockControl) return systemClock;
-  return { now: () => new Date(Date.now() + storage.meta.getClockOffsetMs()) };
+  return {
+    now: () => new Date(Date.now() + storage.meta.getClockOffsetMs()),
+    offsetMs: () => storage.meta.getClockOffsetMs(),
+  };
 }
 
 export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const storage = await openStorage(config.dataDir, { sweep: true });
   storage.meta.upsertRootToken(config.rootAccessKeyId, config.rootSecretAccessKey, new Date());
+  // Tells `signet clock` and `signet explain` whether this server follows the clock offset.
+  storage.meta.setSetting(CLOCK_CONTROL_SETTING, config.clockControl ? '1' : '0');
   const clock = serverClock(config, storage);
   const app = createApp({ config, storage, clock, onRequestDone: options.onRequestDone });
   const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, app);

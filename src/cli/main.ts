@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { bucketCommand } from './commands/bucket.ts';
+import { clockCommand } from './commands/clock.ts';
 import { serveCommand } from './commands/serve.ts';
 import { tokenCommand } from './commands/token.ts';
 import { UserError } from './output.ts';
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(serveCommand())
     .addCommand(tokenCommand())
-    .addCommand(bucketCommand());
+    .addCommand(bucketCommand())
+    .addCommand(clockCommand());
   // Every command and subcommand reports usage errors the same way (exit 2, below).
   const exitOverrideAll = (cmd: Command): void => {
     cmd.exitOverride();

@@ -21,6 +21,10 @@ import { renderErrorXml } from './error-xml.ts';
 import { resolveOperation } from './operations/index.ts';
 import { S3Error, isS3Error } from './s3-errors.ts';
 import { captureSignableRequest, distinctHeaders } from './signable-request.ts';
+import { corsHeaders, evaluatePreflight, findCorsRule, parseStoredCors } from './cors.ts';
+import { demoRoutes } from './demo/routes.ts';
+import { inspectorRoutes } from './inspector/routes.ts';
+import { handlePostObject } from './post-object.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -74,6 +78,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.setHeader('x-amz-request-id', locals.requestId);
     res.setHeader('x-amz-id-2', hostIdFor(locals.requestId));
     res.setHeader('Server', 'signet');
+    const offset = clock.offsetMs?.() ?? 0;
+    if (offset !== 0) res.setHeader('x-signet-clock-offset', String(offset));
     if (deps.onRequestDone) {
       const onDone = deps.onRequestDone;
       res.on('close', () => onDone(finishRecord(req, res, locals)));
@@ -81,8 +87,16 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  app.get('/_signet/health', (_req, res) => {
+  // signet's own endpoints. Not on virtual-hosted requests: there /_signet/… is an object key.
+  const signetRoutes = express.Router();
+  signetRoutes.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'signet', region: config.region, time: clock.now().toISOString() });
+  });
+  if (config.demoAccessKeyId !== undefined) signetRoutes.use('/demo', demoRoutes(deps));
+  signetRoutes.use(inspectorRoutes(deps));
+  app.use('/_signet', (req: Request, res: Response, next: NextFunction) => {
+    if (resolveAddress(req.headers.host, '/').style === 'virtual') return next('router');
+    signetRoutes(req, res, next);
   });
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -97,7 +111,6 @@ export function createApp(deps: AppDeps): express.Express {
     sendError(err, req, res);
   });
 
-  void storage;
   return app;
 }
 
@@ -111,6 +124,31 @@ async function handleS3Request(req: Request, res: Response, deps: AppDeps): Prom
   const signable = captureSignableRequest(req, headers, address.virtualHostBucket);
   locals.record.bucket = address.bucket;
   locals.record.key = address.key;
+
+  // CORS comes before authentication: a browser's preflight carries no credentials, and a
+  // refusal must carry the Access-Control-* headers for the page to be able to read it.
+  const origin = headers.origin?.[0];
+  if (req.method === 'OPTIONS') return answerPreflight(req, res, storage, address.bucket, address.key, headers);
+  if (origin && address.bucket) applyCorsHeaders(res, storage, address.bucket, origin, req.method);
+
+  if (isBrowserPost(req.method, address.bucket, address.key, signable.rawQuery)) {
+    locals.record.operation = 'PostObject';
+    if (!/^multipart\/form-data\b/i.test(headers['content-type']?.[0] ?? '')) {
+      throw new S3Error('PostNotMultipart', { elements: { Condition: 'Bucket POST must be of the enclosure-type multipart/form-data' } });
+    }
+    return handlePostObject({
+      req,
+      res,
+      config,
+      storage,
+      clock,
+      now,
+      requestId: locals.requestId,
+      bucket: address.bucket!,
+      headers,
+      record: (patch) => Object.assign(locals.record, patch),
+    });
+  }
 
   const result = verifyRequest(signable, {
     now,
@@ -152,6 +190,47 @@ async function handleS3Request(req: Request, res: Response, deps: AppDeps): Prom
   // never makes it upload (see the server's checkContinue handler).
   if ((req as ExpectingRequest).signetExpectsContinue && !res.headersSent) res.writeContinue();
   await operation.run(ctx);
+}
+
+/**
+ * POST /BUCKET with no subresource is S3's browser upload (POST Object), authenticated by its
+ * form fields rather than by headers or query parameters.
+ */
+function isBrowserPost(method: string, bucket: string | undefined, key: string | undefined, rawQuery: string): boolean {
+  if (method !== 'POST' || !bucket || key !== undefined) return false;
+  const names = rawQuery ? rawQuery.split('&').map((p) => decodeURIComponent(p.split('=')[0]!.replace(/\+/g, ' '))) : [];
+  return !names.some((n) => n === 'delete' || n === 'uploads' || n === 'uploadId');
+}
+
+function bucketCors(storage: Storage, bucket: string | undefined) {
+  if (!bucket) return undefined;
+  return parseStoredCors(storage.meta.getBucket(bucket)?.cors ?? null);
+}
+
+function answerPreflight(
+  req: Request,
+  res: Response,
+  storage: Storage,
+  bucket: string | undefined,
+  key: string | undefined,
+  headers: Record<string, string[]>,
+): void {
+  const corsHeaders = evaluatePreflight(bucketCors(storage, bucket), {
+    origin: headers.origin?.[0],
+    method: headers['access-control-request-method']?.[0],
+    requestHeaders: headers['access-control-request-headers']?.join(','),
+    resourceType: key === undefined ? 'BUCKET' : 'OBJECT',
+  });
+  for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
+  res.status(200).end();
+  void req;
+}
+
+function applyCorsHeaders(res: Response, storage: Storage, bucket: string, origin: string, method: string): void {
+  const rules = bucketCors(storage, bucket);
+  const rule = rules && findCorsRule(rules, origin, method, []);
+  if (!rule) return;
+  for (const [name, value] of Object.entries(corsHeaders(rule, origin, undefined))) res.setHeader(name, value);
 }
 
 /** Set by the server for requests that arrived with `Expect: 100-continue`. */

@@ -41,6 +41,9 @@ export type OperationErrorReason =
   | 'TrailerChecksumMissing'
   | 'InvalidCopySource'
   | 'InvalidStorageClass'
+  | 'InvalidLocationConstraint' // CreateBucket: not a region, or 'us-east-1' given explicitly
+  | 'IllegalLocationConstraintException' // CreateBucket: a region other than the server's
+  | 'InvalidPartNumber' // GetObject ?partNumber past the object's parts
   | 'MethodNotAllowed'
   | 'NotImplemented'
   | 'InvalidURI'
@@ -268,6 +271,13 @@ export const S3_ERRORS: Record<ErrorReason, S3ErrorSpec> = {
   TrailerChecksumMissing: { status: 400, code: 'MalformedTrailerError', message: 'The request contained trailing data that was not well-formed or did not conform to our published schema.' },
   InvalidCopySource: { status: 400, code: 'InvalidArgument', message: 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey' },
   InvalidStorageClass: { status: 400, code: 'InvalidStorageClass', message: 'The storage class you specified is not valid' },
+  InvalidLocationConstraint: { status: 400, code: 'InvalidLocationConstraint', message: 'The specified location-constraint is not valid' },
+  IllegalLocationConstraintException: {
+    status: 400,
+    code: 'IllegalLocationConstraintException',
+    message: 'The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.',
+  },
+  InvalidPartNumber: { status: 416, code: 'InvalidPartNumber', message: 'The requested partnumber is not satisfiable' },
   MethodNotAllowed: { status: 405, code: 'MethodNotAllowed', message: 'The specified method is not allowed against this resource.' },
   NotImplemented: { status: 501, code: 'NotImplemented', message: 'A header you provided implies functionality that is not implemented' },
   InvalidURI: { status: 400, code: 'InvalidURI', message: "Couldn't parse the specified URI." },

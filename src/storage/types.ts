@@ -178,6 +178,9 @@ export interface MetadataStore {
   // clock offset for --clock-control (milliseconds), shared with the CLI through the database
   getClockOffsetMs(): number;
   setClockOffsetMs(ms: number): void;
+  /** Small shared settings between the server and the CLI (e.g. whether the server honours the clock offset) */
+  getSetting(key: string): string | undefined;
+  setSetting(key: string, value: string): void;
 
   /** Runs fn in one SQLite transaction */
   transaction<T>(fn: () => T): T;

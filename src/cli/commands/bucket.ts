@@ -1,6 +1,7 @@
 /** `signet bucket create | list`, against the data directory's database. */
 import { Command } from 'commander';
 import { bucketNameProblem } from '../../bucket-name.ts';
+import { permissiveRule } from '../../http/cors.ts';
 import { openStorage } from '../../storage/open-storage.ts';
 import { dataDirOption, jsonOption } from '../options.ts';
 import { printJson, printTable, UserError } from '../output.ts';
@@ -12,6 +13,7 @@ export function bucketCommand(): Command {
     .command('create')
     .description('create a bucket (succeeds when it already exists)')
     .argument('<name>')
+    .option('--cors-origin <origin...>', 'allow browsers from these origins (a permissive CORS rule for local development)')
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(async (name: string, opts) => {
@@ -21,11 +23,13 @@ export function bucketCommand(): Command {
       let outcome: 'created' | 'exists';
       try {
         outcome = storage.meta.createBucket(name, new Date());
+        if (opts.corsOrigin?.length) storage.meta.setBucketCors(name, JSON.stringify([permissiveRule(opts.corsOrigin)]));
       } finally {
         storage.close();
       }
-      if (opts.json) return printJson({ name, created: outcome === 'created' });
+      if (opts.json) return printJson({ name, created: outcome === 'created', corsOrigins: opts.corsOrigin ?? [] });
       process.stdout.write(outcome === 'created' ? `created bucket "${name}"\n` : `bucket "${name}" already exists\n`);
+      if (opts.corsOrigin?.length) process.stdout.write(`browsers from ${opts.corsOrigin.join(', ')} may now use it (CORS)\n`);
     });
 
   bucket

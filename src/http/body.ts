@@ -1,0 +1,384 @@
+/**
+ * The upload body pipeline shared by PutObject, UploadPart and POST Object
+ * (reference s3-auth.md §1.7, §3; error rows 27-31 and 50 of §6.2):
+ *
+ *   source ──▶ [aws-chunked decoder] ──▶ upload verifier ──▶ stream (to BlobStore.write)
+ *              STREAMING-* only:          counts, MD5 (always, for the ETag),
+ *              chunk signatures,          SHA-256 (hex x-amz-content-sha256 only),
+ *              framing, trailers          the x-amz-checksum-* the client sent
+ *
+ * Header faults are thrown (S3Error) by prepareUploadBody before any byte is read. Body faults
+ * error the returned stream in the verifier's flush, i.e. before it ends: the blob store
+ * renames only on a clean end, so a refused body is never stored.
+ *
+ * Only headers are looked at. Checksum values hoisted into a presigned URL's query are signed
+ * but never checked against the body, as AWS does (reference §2.5): that holds by construction.
+ *
+ * On a failure the source is unpiped, not destroyed, so the HTTP layer can still drain it and
+ * answer on the same socket.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { finished, Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { PayloadMode, VerificationStep } from '../auth/types.ts';
+import {
+  checksumAlgorithmFromHeader,
+  checksumHeaderName,
+  CHECKSUM_ALGORITHMS,
+  createChecksum,
+  isBase64OfLength,
+  isValidChecksumValue,
+  type ChecksumCalculator,
+} from '../checksum/checksum.ts';
+import { AwsChunkedError, createAwsChunkedDecoder, type AwsChunkedDecoder, type StreamingPayloadMode } from '../sigv4/chunked.ts';
+import type { ChecksumAlgorithm, StoredChecksum } from '../storage/types.ts';
+import { S3Error, type ErrorReason } from './s3-errors.ts';
+
+/** S3's single-PUT limit. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+export interface UploadBodyOptions {
+  payload: PayloadMode;
+  /**
+   * Lower-case names, every value (req.headersDistinct). For POST Object pass the form fields
+   * that describe the file (content-md5, x-amz-checksum-*), not the multipart request's
+   * Content-Length.
+   */
+  headers: Record<string, string[]>;
+  maxBytes?: number;
+  /** Only changes how BadDigest echoes the sent Content-MD5 (§3.4 quirk). Default PutObject. */
+  operation?: 'PutObject' | 'UploadPart' | 'PostObject';
+  /**
+   * The request's trace (principal.steps). A 'payload' step is appended when the body ends,
+   * ok or not, and a refusal's S3Error carries the whole trace as its steps.
+   */
+  steps?: VerificationStep[];
+}
+
+export interface UploadBodyResult {
+  size: number;
+  md5Hex: string;
+  /** The checksum the client sent (header or trailer), verified; none when it sent none. */
+  checksum?: StoredChecksum;
+}
+
+export interface UploadBody {
+  /** The object's bytes; errors with an S3Error before ending when the body is refused. */
+  stream: Readable;
+  /** Valid after `stream` has ended. */
+  result(): UploadBodyResult;
+}
+
+interface ExpectedChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Decoded header value; undefined when the value comes in a trailer. */
+  headerValue?: Buffer;
+  /** Lower-case trailer name when announced in x-amz-trailer. */
+  trailerName?: string;
+}
+
+/** Everything the header checks settled, for the verifier. */
+interface UploadPlan {
+  maxBytes: number;
+  operation: NonNullable<UploadBodyOptions['operation']>;
+  contentMd5?: { sent: string; digest: Buffer };
+  /** x-amz-content-sha256 as sent (hex) */
+  sha256Hex?: string;
+  checksum?: ExpectedChecksum;
+  streaming?: { payload: StreamingPayloadMode; decodedLength: number; announcedTrailers: string[] };
+}
+
+export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): UploadBody {
+  const steps = opts.steps;
+  let plan: UploadPlan;
+  try {
+    plan = planUpload(opts);
+  } catch (err) {
+    throw withStep(err, steps);
+  }
+  const decoder = plan.streaming
+    ? createAwsChunkedDecoder({ payload: plan.streaming.payload, announcedTrailers: plan.streaming.announcedTrailers })
+    : undefined;
+  const verifier = new UploadVerifier(plan, decoder, steps);
+
+  const fail = (err: Error): void => {
+    if (!verifier.destroyed) verifier.destroy(withStep(toS3Error(err), steps));
+  };
+  finished(source, { writable: false }, (err) => {
+    if (err) fail(err);
+  });
+  if (decoder) {
+    decoder.on('error', fail);
+    source.pipe(decoder).pipe(verifier);
+  } else {
+    source.pipe(verifier);
+  }
+  // A refusal can happen before the consumer attaches (an aborted client); it stays readable as
+  // stream.errored, and an unheard 'error' event must not take the server down.
+  verifier.on('error', () => {});
+  verifier.once('close', () => {
+    source.unpipe(decoder ?? verifier);
+    if (decoder && !decoder.destroyed) decoder.destroy();
+  });
+
+  return {
+    stream: verifier,
+    result() {
+      if (!verifier.result) throw new Error('the upload body has not ended yet');
+      return verifier.result;
+    },
+  };
+}
+
+// ---- header checks (synchronous, before any byte is read)
+
+function planUpload(opts: UploadBodyOptions): UploadPlan {
+  const { payload, headers } = opts;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const plan: UploadPlan = { maxBytes, operation: opts.operation ?? 'PutObject' };
+  plan.contentMd5 = parseContentMd5(headerValue(headers, 'content-md5'));
+  const streaming = payload.type === 'streaming-signed' || payload.type === 'streaming-unsigned-trailer' ? payload : undefined;
+  const allowsTrailers = streaming !== undefined && (streaming.type === 'streaming-unsigned-trailer' || streaming.trailer);
+  const announcedTrailers = allowsTrailers ? parseTrailerNames(headerValue(headers, 'x-amz-trailer')) : [];
+  plan.checksum = expectedChecksum(headers, announcedTrailers);
+  if (payload.type === 'sha256') plan.sha256Hex = payload.expectedHex;
+  if (streaming) {
+    const decodedLength = parseDecodedLength(headerValue(headers, 'x-amz-decoded-content-length'));
+    checkSize(decodedLength, maxBytes);
+    plan.streaming = { payload: streaming, decodedLength, announcedTrailers };
+  } else {
+    const contentLength = headerValue(headers, 'content-length');
+    if (contentLength !== undefined && /^\d+$/.test(contentLength)) checkSize(Number(contentLength), maxBytes);
+  }
+  return plan;
+}
+
+/** All values of a header joined as one field would be; undefined when absent. */
+function headerValue(headers: Record<string, string[]>, name: string): string | undefined {
+  const values = headers[name];
+  return values && values.length > 0 ? values.join(', ') : undefined;
+}
+
+function parseContentMd5(sent: string | undefined): UploadPlan['contentMd5'] {
+  if (sent === undefined) return undefined;
+  if (!isBase64OfLength(sent, 16)) throw new S3Error('InvalidDigest', { elements: { 'Content-MD5': sent } });
+  return { sent, digest: Buffer.from(sent, 'base64') };
+}
+
+function parseTrailerNames(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter((n) => n !== '');
+}
+
+/**
+ * The one checksum the client sent, as a header or announced as a trailer. A header and a
+ * trailer of the same algorithm are both checked; two algorithms are refused (UNVERIFIED for
+ * the header+trailer combination, which no SDK sends).
+ */
+function expectedChecksum(headers: Record<string, string[]>, announcedTrailers: string[]): ExpectedChecksum | undefined {
+  const inHeaders = CHECKSUM_ALGORITHMS.filter((alg) => headers[checksumHeaderName(alg)] !== undefined);
+  const inTrailers = announcedTrailers
+    .map((name) => ({ name, algorithm: checksumAlgorithmFromHeader(name) }))
+    .filter((t): t is { name: string; algorithm: ChecksumAlgorithm } => t.algorithm !== undefined);
+  const algorithms = new Set([...inHeaders, ...inTrailers.map((t) => t.algorithm)]);
+  if (algorithms.size > 1 || inTrailers.length > 1) throw new S3Error('MultipleChecksums');
+  const [algorithm] = algorithms;
+  if (algorithm === undefined) return undefined;
+  const expected: ExpectedChecksum = { algorithm, trailerName: inTrailers[0]?.name };
+  const sent = headerValue(headers, checksumHeaderName(algorithm));
+  if (sent !== undefined) expected.headerValue = decodeChecksumValue(algorithm, sent);
+  return expected;
+}
+
+function decodeChecksumValue(algorithm: ChecksumAlgorithm, value: string): Buffer {
+  if (!isValidChecksumValue(algorithm, value)) {
+    throw new S3Error('ChecksumInvalid', { message: `Value for ${checksumHeaderName(algorithm)} header is invalid.` });
+  }
+  return Buffer.from(value, 'base64');
+}
+
+/**
+ * x-amz-decoded-content-length is required for every aws-chunked body [S3-CHUNK]. S3 answered
+ * an unparseable value with 411 MissingContentLength (versity/versitygw#1656, AWS-observed);
+ * a missing header is assumed to get the same answer (UNVERIFIED).
+ */
+function parseDecodedLength(value: string | undefined): number {
+  if (value === undefined || !/^\d{1,16}$/.test(value)) throw new S3Error('MissingContentLength');
+  return Number(value);
+}
+
+function checkSize(proposed: number, maxBytes: number): void {
+  if (proposed > maxBytes) throw entityTooLarge(proposed, maxBytes);
+}
+
+function entityTooLarge(proposed: number, maxBytes: number): S3Error {
+  return new S3Error('EntityTooLarge', { elements: { ProposedSize: String(proposed), MaxSizeAllowed: String(maxBytes) } });
+}
+
+// ---- the verifier (streaming checks)
+
+class UploadVerifier extends Transform {
+  result?: UploadBodyResult;
+  private size = 0;
+  private readonly md5: Hash = createHash('md5');
+  private readonly sha256?: Hash;
+  private readonly checksum?: ChecksumCalculator;
+
+  constructor(
+    private readonly plan: UploadPlan,
+    private readonly decoder: AwsChunkedDecoder | undefined,
+    private readonly steps: VerificationStep[] | undefined,
+  ) {
+    super();
+    if (plan.sha256Hex) this.sha256 = createHash('sha256');
+    if (plan.checksum) this.checksum = createChecksum(plan.checksum.algorithm);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    const tooMuch = this.checkRunningSize();
+    if (tooMuch) {
+      callback(withStep(tooMuch, this.steps));
+      return;
+    }
+    this.md5.update(chunk);
+    this.sha256?.update(chunk);
+    this.checksum?.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const md5 = this.md5.digest();
+    try {
+      this.checkDecodedLength();
+      this.checkSha256();
+      this.checkContentMd5(md5);
+      const checksum = this.checkChecksum();
+      this.result = { size: this.size, md5Hex: md5.toString('hex'), checksum };
+      this.steps?.push(payloadStep(true, this.describe(checksum)));
+      callback();
+    } catch (err) {
+      callback(withStep(err as Error, this.steps));
+    }
+  }
+
+  /** Fails as soon as the body is known to be too long, before more of it reaches disk. */
+  private checkRunningSize(): S3Error | undefined {
+    if (this.size > this.plan.maxBytes) return entityTooLarge(this.size, this.plan.maxBytes);
+    const declared = this.plan.streaming?.decodedLength;
+    if (declared !== undefined && this.size > declared) return incompleteBody(declared, this.size);
+    return undefined;
+  }
+
+  private checkDecodedLength(): void {
+    const declared = this.plan.streaming?.decodedLength;
+    if (declared !== undefined && this.size !== declared) throw incompleteBody(declared, this.size);
+  }
+
+  private checkSha256(): void {
+    if (!this.sha256 || !this.plan.sha256Hex) return;
+    const computed = this.sha256.digest('hex');
+    if (computed !== this.plan.sha256Hex.toLowerCase()) {
+      throw new S3Error('XAmzContentSHA256Mismatch', {
+        elements: { ClientComputedContentSHA256: this.plan.sha256Hex, S3ComputedContentSHA256: computed },
+      });
+    }
+  }
+
+  private checkContentMd5(md5: Buffer): void {
+    const sent = this.plan.contentMd5;
+    if (!sent || sent.digest.equals(md5)) return;
+    throw new S3Error('BadDigest', {
+      elements: { ExpectedDigest: expectedDigestElement(this.plan.operation, sent), CalculatedDigest: md5.toString('base64') },
+    });
+  }
+
+  private checkChecksum(): StoredChecksum | undefined {
+    const expected = this.plan.checksum;
+    if (!expected || !this.checksum) return undefined;
+    const computed = this.checksum.digest();
+    const sentValues = [expected.headerValue, this.trailerValue(expected)];
+    for (const sent of sentValues) {
+      if (sent !== undefined && !sent.equals(computed)) {
+        throw new S3Error('ChecksumMismatch', { message: `The ${expected.algorithm} you specified did not match the calculated checksum.` });
+      }
+    }
+    return { algorithm: expected.algorithm, value: computed.toString('base64'), type: 'FULL_OBJECT' };
+  }
+
+  /** The decoder has already insisted that every announced trailer arrived. */
+  private trailerValue(expected: ExpectedChecksum): Buffer | undefined {
+    if (!expected.trailerName || !this.decoder) return undefined;
+    const value = this.decoder.trailers[expected.trailerName];
+    if (value === undefined) return undefined;
+    // UNVERIFIED: AWS's wording for a malformed trailer value; the header's is used.
+    return decodeChecksumValue(expected.algorithm, value);
+  }
+
+  private describe(checksum: StoredChecksum | undefined): string {
+    const checked = [
+      this.plan.streaming?.payload.type === 'streaming-signed' ? 'chunk signatures' : undefined,
+      this.sha256 ? 'x-amz-content-sha256' : undefined,
+      this.plan.contentMd5 ? 'Content-MD5' : undefined,
+      checksum ? checksum.algorithm : undefined,
+    ].filter((c) => c !== undefined);
+    return `${this.size} bytes received${checked.length > 0 ? `; ${checked.join(', ')} verified` : ''}`;
+  }
+}
+
+/**
+ * §3.4 quirk, AWS-observed: PutObject echoes the sent Content-MD5 as hex in ExpectedDigest,
+ * UploadPart as the base64 that was sent. POST Object is unobserved; it gets base64.
+ */
+function expectedDigestElement(operation: UploadPlan['operation'], sent: { sent: string; digest: Buffer }): string {
+  return operation === 'PutObject' ? sent.digest.toString('hex') : sent.sent;
+}
+
+function incompleteBody(declared: number, received: number): S3Error {
+  return traced(new S3Error('IncompleteBody'), { 'x-amz-decoded-content-length': String(declared), received: String(received) });
+}
+
+// ---- errors and the trace
+
+const CHUNKED_REASONS: Record<AwsChunkedError['reason'], ErrorReason> = {
+  ChunkSignatureMismatch: 'ChunkSignatureMismatch',
+  MalformedChunkedEncoding: 'MalformedChunkedEncoding',
+  TrailerChecksumMissing: 'TrailerChecksumMissing',
+};
+
+/** Trace details of a refusal that are not XML elements (e.g. the chunk string to sign). */
+const traceDetails = new WeakMap<S3Error, Record<string, string>>();
+
+function traced(err: S3Error, detail: Record<string, string>): S3Error {
+  traceDetails.set(err, detail);
+  return err;
+}
+
+function toS3Error(err: Error): Error {
+  if (err instanceof AwsChunkedError) {
+    return traced(new S3Error(CHUNKED_REASONS[err.reason], { cause: err }), { summary: err.message, ...err.detail });
+  }
+  // A client that went away mid-body: not an internal error.
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET') {
+    return traced(new S3Error('IncompleteBody', { cause: err }), { summary: 'the client closed the connection mid-body' });
+  }
+  return err;
+}
+
+/** Appends a failed 'payload' step to the trace and attaches the trace to an S3Error. */
+function withStep<E>(err: E, steps: VerificationStep[] | undefined): E {
+  if (!(err instanceof S3Error) || !steps) return err;
+  if (err.steps !== steps) {
+    const detail = { reason: err.reason, ...traceDetails.get(err), ...err.elements };
+    steps.push(payloadStep(false, `${err.code}: ${err.message}`, detail));
+    err.steps = steps;
+  }
+  return err;
+}
+
+function payloadStep(ok: boolean, summary: string, detail: Record<string, string> = {}): VerificationStep {
+  return { name: 'payload', ok, summary, detail };
+}
