@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock, type Config } from './config.ts';
 import { createApp, type ExpectingRequest, type RequestRecord } from './http/app.ts';
+import { attachRequestLog, openRequestLog } from './log/request-log.ts';
 import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/types.ts';
 
@@ -40,7 +41,15 @@ export async function startServer(config: Readonly<Config>, options: StartOption
   // Tells `signet clock` and `signet explain` whether this server follows the clock offset.
   storage.meta.setSetting(CLOCK_CONTROL_SETTING, config.clockControl ? '1' : '0');
   const clock = serverClock(config, storage);
-  const app = createApp({ config, storage, clock, onRequestDone: options.onRequestDone });
+  // Every answered request goes to the request log (buffered, redacted), then to the caller's
+  // hook (serve's console line).
+  const requestLog = openRequestLog(config.dataDir);
+  attachRequestLog(storage, requestLog);
+  const onRequestDone = (entry: RequestRecord) => {
+    requestLog.record(entry);
+    options.onRequestDone?.(entry);
+  };
+  const app = createApp({ config, storage, clock, onRequestDone });
   const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, app);
   // Answer `Expect: 100-continue` only once the request is authenticated (src/http/app.ts), so
   // a refused upload is never sent: as S3 does.
@@ -66,6 +75,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {
+          requestLog.close();
           storage.close();
           resolve();
         });

@@ -23,13 +23,30 @@ export function splitRequestTarget(target: string): { rawPath: string; rawQuery:
   return { rawPath: rest.slice(0, qi) || '/', rawQuery: rest.slice(qi + 1) };
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Node hands header bytes over as latin-1 (one char per byte). Clients sign header values as
+ * UTF-8 text, so a value whose bytes are valid UTF-8 is read back as UTF-8; anything else
+ * stays as received.
+ */
+export function headerValueText(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  try {
+    return strictUtf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
+
 /** Lower-case header name -> values in arrival order (from rawHeaders: nothing joined or dropped). */
 export function distinctHeaders(req: IncomingMessage): Record<string, string[]> {
   const out: Record<string, string[]> = Object.create(null);
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    (out[name] ??= []).push(raw[i + 1]!);
+    (out[name] ??= []).push(headerValueText(raw[i + 1]!));
   }
   return out;
 }

@@ -8,6 +8,9 @@
  *   STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]  aws-chunked, every chunk signed
  *   STREAMING-UNSIGNED-PAYLOAD-TRAILER            aws-chunked, checksum in a trailer
  *   STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD*     SigV4a: refused as invalid (signet has no SigV4a)
+ *
+ * The SigV4a values are valid to S3; answering them with ContentSha256Invalid (400
+ * InvalidArgument) is signet's choice, UNVERIFIED (§1.7 suggests it or NotImplemented).
  */
 import {
   HEADER,

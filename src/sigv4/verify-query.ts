@@ -83,7 +83,7 @@ export function verifyPresignedUrl(req: SignableRequest, ctx: VerifyContext, opt
  * Valid from X-Amz-Date (less a tolerance for client clocks ahead of ours) until
  * X-Amz-Date + X-Amz-Expires inclusive; X-Amz-Expires=0 is always expired (§2.3, §2.4).
  */
-function checkWindow(trace: Trace, query: PresignedQuery, now: Date): ReturnType<typeof trace.fail> | undefined {
+function checkWindow(trace: Trace, query: PresignedQuery, now: Date): VerifyResult | undefined {
   const signedAtMs = query.signedAt.getTime();
   const expiresAt = new Date(signedAtMs + query.expiresSeconds * 1000);
   const detail: Record<string, string> = {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SignableRequest } from '../../../src/auth/types.ts';
 import { verifyRequest } from '../../../src/auth/verify-request.ts';
 import { presignUrl, signRequestHeaders } from '../../../src/sigv4/sign.ts';
+import { deriveSigningKey } from '../../../src/sigv4/signing-key.ts';
 import { contextFor, makeToken, requestOf, targetOf } from '../sigv4/fixtures.ts';
 
 const NOW = new Date('2024-05-05T05:05:05Z');
@@ -65,10 +66,13 @@ describe('verifyRequest', () => {
     expect(result.ok ? 'ok' : result.failure.reason).toBe('UnsupportedAuthorizationType');
   });
 
-  it('no step of a trace carries the secret', () => {
+  it('no step of a trace carries the secret or the signing key', () => {
+    const signingKey = deriveSigningKey(TOKEN.secretAccessKey, '20240505', 'us-east-1', 's3');
     for (const req of [presigned(), headerSigned(), { ...presigned(), method: 'PUT' }]) {
       const text = JSON.stringify(verifyRequest(req, CTX).steps);
       expect(text).not.toContain(TOKEN.secretAccessKey);
+      expect(text).not.toContain(signingKey.toString('hex'));
+      expect(text).not.toContain(signingKey.toString('base64'));
     }
   });
 });
