@@ -24,7 +24,39 @@ export interface RunningServer {
 export interface StartOptions {
   /** One line per answered request; default: none */
   onRequestDone?: (entry: RequestRecord) => void;
+  /** Overrides {@link SERVER_TIMEOUTS} (tests use short ones). */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+export interface ServerTimeouts {
+  /** Socket inactivity, in either direction, before a request is given up (see below). */
+  idleMs: number;
+  /** From a request's first byte until its headers are complete. */
+  headersMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveMs: number;
+  /** How often Node checks headersMs (it is not a timer per connection). */
+  checkIntervalMs: number;
+}
+
+/**
+ * Limits against slow and stalled clients, as S3 has them:
+ *
+ *   idle        a request whose body stops arriving is answered 400 RequestTimeout and its
+ *               connection closed (S3: "not read from or written to within the timeout
+ *               period"; its period, about 20 s, is UNVERIFIED). A response the client stops
+ *               reading is cut. A server busy on a request (a large CompleteMultipartUpload)
+ *               never times out: see the app's timeout handlers.
+ *   headers     a client dribbling its headers (slowloris) is cut after 20 s.
+ *   no total    requestTimeout stays 0: a 5 GiB PutObject on a slow link may take hours, and
+ *               S3 lets it as long as bytes keep coming.
+ */
+export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = Object.freeze({
+  idleMs: 20_000,
+  headersMs: 20_000,
+  keepAliveMs: 5_000,
+  checkIntervalMs: 5_000,
+});
 
 /** The clock every time check uses; with --clock-control it follows `signet clock`. */
 export function serverClock(config: Readonly<Config>, storage: Storage): Clock {
@@ -50,9 +82,19 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     options.onRequestDone?.(entry);
   };
   const app = createApp({ config, storage, clock, onRequestDone });
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, app);
-  // Answer `Expect: 100-continue` only once the request is authenticated (src/http/app.ts), so
-  // a refused upload is never sent: as S3 does.
+  const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
+  const server = createServer(
+    {
+      requestTimeout: 0,
+      headersTimeout: timeouts.headersMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+    },
+    app,
+  );
+  server.timeout = timeouts.idleMs;
+  // Answer `Expect: 100-continue` only once the operation starts reading the body (src/http/app.ts),
+  // so an upload refused by its headers (signature, scope, size, key) is never sent: as S3 does.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     (req as IncomingMessage & ExpectingRequest).signetExpectsContinue = true;
     server.emit('request', req, res);

@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { bucketCommand } from './commands/bucket.ts';
 import { clockCommand } from './commands/clock.ts';
+import { explainCommand } from './commands/explain.ts';
+import { logCommand } from './commands/log.ts';
 import { serveCommand } from './commands/serve.ts';
 import { tokenCommand } from './commands/token.ts';
 import { UserError } from './output.ts';
@@ -17,7 +19,9 @@ export function buildProgram(): Command {
     .addCommand(serveCommand())
     .addCommand(tokenCommand())
     .addCommand(bucketCommand())
-    .addCommand(clockCommand());
+    .addCommand(clockCommand())
+    .addCommand(logCommand())
+    .addCommand(explainCommand());
   // Every command and subcommand reports usage errors the same way (exit 2, below).
   const exitOverrideAll = (cmd: Command): void => {
     cmd.exitOverride();

@@ -17,6 +17,7 @@ import type { Clock, Config } from '../config.ts';
 import type { Storage } from '../storage/types.ts';
 import { resolveAddress } from './address.ts';
 import type { Principal, RequestContext } from './context.ts';
+import { drainRequest } from './drain.ts';
 import { renderErrorXml } from './error-xml.ts';
 import { resolveOperation } from './operations/index.ts';
 import { S3Error, isS3Error } from './s3-errors.ts';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
       const onDone = deps.onRequestDone;
       res.on('close', () => onDone(finishRecord(req, res, locals)));
     }
+    watchIdle(req, res);
     next();
   });
 
@@ -186,9 +188,10 @@ async function handleS3Request(req: Request, res: Response, deps: AppDeps): Prom
   const operation = resolveOperation(ctx);
   locals.record.operation = operation.name;
   ctx.authorize(operation.access(ctx));
-  // Only now may a client that sent `Expect: 100-continue` send its body: a refused request
+  // A client that sent `Expect: 100-continue` may send its body only once the operation reads
+  // it: a request refused by its headers (signature, scope, EntityTooLarge, KeyTooLongError…)
   // never makes it upload (see the server's checkContinue handler).
-  if ((req as ExpectingRequest).signetExpectsContinue && !res.headersSent) res.writeContinue();
+  if ((req as ExpectingRequest).signetExpectsContinue) continueWhenRead(req, res);
   await operation.run(ctx);
 }
 
@@ -198,7 +201,7 @@ async function handleS3Request(req: Request, res: Response, deps: AppDeps): Prom
  */
 function isBrowserPost(method: string, bucket: string | undefined, key: string | undefined, rawQuery: string): boolean {
   if (method !== 'POST' || !bucket || key !== undefined) return false;
-  const names = rawQuery ? rawQuery.split('&').map((p) => decodeURIComponent(p.split('=')[0]!.replace(/\+/g, ' '))) : [];
+  const names = rawQuery ? rawQuery.split('&').map((p) => decodeQueryName(p.split('=')[0]!)) : [];
   return !names.some((n) => n === 'delete' || n === 'uploads' || n === 'uploadId');
 }
 
@@ -233,6 +236,54 @@ function applyCorsHeaders(res: Response, storage: Storage, bucket: string, origi
   for (const [name, value] of Object.entries(corsHeaders(rule, origin, undefined))) res.setHeader(name, value);
 }
 
+/** A query name as form-decoded text; a malformed escape (`%zz`) is kept as sent, never thrown. */
+function decodeQueryName(raw: string): string {
+  const name = raw.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * Sends `100 Continue` when the body starts flowing (every body reader pipes the request, which
+ * resumes it). sendError also resumes a refused request to drain it, but has written its answer
+ * by then, and a final answer makes the 100 moot.
+ */
+function continueWhenRead(req: Request, res: Response): void {
+  req.once('resume', () => {
+    if (!res.headersSent && !res.writableEnded) res.writeContinue();
+  });
+}
+
+/**
+ * The app's side of the server's idle timeout (src/server.ts SERVER_TIMEOUTS): Node emits
+ * 'timeout' on the request while its body is incomplete, and on the response in every case.
+ *
+ *   body stalled      400 RequestTimeout, then the connection closes (sendError: Connection: close)
+ *                     and the request is destroyed, which fails the body pipeline cleanly
+ *   response stalled  the client stopped reading: cut the connection
+ *   neither           the server itself is busy (a long CompleteMultipartUpload): keep waiting,
+ *                     which a listener that does nothing achieves (Node destroys the socket only
+ *                     when nobody listens)
+ */
+function watchIdle(req: Request, res: Response): void {
+  req.on('timeout', () => {
+    sendError(new S3Error('RequestTimeout'), req, res);
+    // Node does not abort a request whose answer is complete when its connection closes: the
+    // operation still reading the body must be told it will never end, or its upload's temp
+    // file (and the operation itself) would wait forever.
+    const socket = req.socket;
+    if (socket.destroyed) req.destroy();
+    else socket.once('close', () => req.destroy());
+  });
+  res.on('timeout', () => {
+    if (!req.complete) return;
+    if (res.writableNeedDrain || (res.socket?.writableLength ?? 0) > 0) res.destroy();
+  });
+}
+
 /** Set by the server for requests that arrived with `Expect: 100-continue`. */
 export interface ExpectingRequest {
   signetExpectsContinue?: boolean;
@@ -261,19 +312,31 @@ function sendError(err: unknown, req: Request, res: Response): void {
   }
   for (const [name, value] of Object.entries(s3err.headers)) res.setHeader(name, value);
   res.status(s3err.status);
-  // A refused upload's body is drained, not stored, so the client can read the answer.
-  if (!req.complete) {
+  const write = () => {
+    if (res.headersSent || res.destroyed) return;
+    if (req.method === 'HEAD' || s3err.status === 304) {
+      res.end();
+      return;
+    }
+    const body = renderErrorXml(s3err, safePath(req), requestId, hostIdFor(requestId));
+    res.setHeader('Content-Type', 'application/xml');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+  };
+  if (req.complete) return write();
+  // A refused upload's body is never stored. A client that waits for `100 Continue` has not
+  // sent it and never will; one that stalled will not finish it: answer those at once and
+  // close. Otherwise read and drop what is left (when small) so the client can read the answer.
+  const waitingForContinue = (req as ExpectingRequest).signetExpectsContinue && !req.readableFlowing;
+  if (waitingForContinue || s3err.code === 'RequestTimeout') {
     res.setHeader('Connection', 'close');
     req.resume();
+    return write();
   }
-  if (req.method === 'HEAD' || s3err.status === 304) {
-    res.end();
-    return;
-  }
-  const body = renderErrorXml(s3err, safePath(req), requestId, hostIdFor(requestId));
-  res.setHeader('Content-Type', 'application/xml');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(body);
+  void drainRequest(req).then((drained) => {
+    if (!drained) res.setHeader('Connection', 'close');
+    write();
+  });
 }
 
 /** The request path without its query (which may carry signatures). */

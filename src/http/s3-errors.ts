@@ -30,6 +30,7 @@ export type OperationErrorReason =
   | 'MetadataTooLarge'
   | 'MissingContentLength'
   | 'IncompleteBody'
+  | 'RequestTimeout' // a client that stops sending its body (src/server.ts SERVER_TIMEOUTS)
   | 'InvalidDigest'
   | 'BadDigest'
   | 'ChecksumInvalid' // x-amz-checksum-* header malformed (row 30)
@@ -249,6 +250,11 @@ export const S3_ERRORS: Record<ErrorReason, S3ErrorSpec> = {
     status: 400,
     code: 'IncompleteBody',
     message: 'You did not provide the number of bytes specified by the Content-Length HTTP header.',
+  },
+  RequestTimeout: {
+    status: 400,
+    code: 'RequestTimeout',
+    message: 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.',
   },
   InvalidDigest: { status: 400, code: 'InvalidDigest', message: 'The Content-MD5 you specified was invalid.' },
   BadDigest: { status: 400, code: 'BadDigest', message: 'The Content-MD5 you specified did not match what we received.' },

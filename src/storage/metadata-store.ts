@@ -20,6 +20,7 @@ import type { Access, Token, TokenSummary } from '../access/types.ts';
 import { compareKeys } from './key-order.ts';
 import { walkListing, rollUp, type KeyRange } from './listing.ts';
 import { migrate } from './migrations.ts';
+import { createWalSync, type WalSync } from './wal-sync.ts';
 import type {
   BucketRecord,
   ChecksumAlgorithm,
@@ -101,7 +102,7 @@ export function openMetadataStore(dbPath: string): MetadataStore {
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     migrate(db);
-    return createMetadataStore(db);
+    return createMetadataStore(db, dbPath === ':memory:' ? undefined : createWalSync(`${dbPath}-wal`));
   } catch (error) {
     db.close();
     throw error;
@@ -117,8 +118,24 @@ function createPrivateFile(path: string): void {
   chmodSync(path, 0o600);
 }
 
-function createMetadataStore(db: Database.Database): MetadataStore {
+function createMetadataStore(db: Database.Database, walSync: WalSync | undefined): MetadataStore {
   const sql = prepareStatements(db);
+  const syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+  const syncFull = db.prepare('PRAGMA synchronous = FULL');
+
+  /** See wal-sync.ts: the commit's flush happens on the thread pool, shared with concurrent commits. */
+  async function durableTransaction<T>(fn: () => T): Promise<T> {
+    if (!walSync) return db.transaction(fn)();
+    syncNormal.run();
+    let result: T;
+    try {
+      result = db.transaction(fn)();
+    } finally {
+      syncFull.run();
+    }
+    await walSync.sync();
+    return result;
+  }
 
   function listObjects(bucket: string, query: ListObjectsQuery): ListObjectsPage {
     // S3 answers max-keys=0 with an empty page and IsTruncated false, even when keys exist
@@ -321,6 +338,7 @@ function createMetadataStore(db: Database.Database): MetadataStore {
     },
 
     transaction: (fn) => db.transaction(fn)(),
+    durableTransaction,
     close: () => db.close(),
   };
 }

@@ -80,6 +80,34 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // src/log/request-log.ts. AUTOINCREMENT: ids never come back after old rows are pruned,
+    // so `signet log --follow` can read "rows after the last id seen".
+    name: 'request log',
+    up(db) {
+      db.exec(`
+        CREATE TABLE request_log (
+          id             INTEGER PRIMARY KEY AUTOINCREMENT,
+          time           TEXT NOT NULL,
+          request_id     TEXT NOT NULL,
+          method         TEXT NOT NULL,
+          path           TEXT NOT NULL,
+          bucket         TEXT,
+          key            TEXT,
+          auth_kind      TEXT,
+          access_key_id  TEXT,
+          operation      TEXT,
+          status         INTEGER NOT NULL,
+          error_code     TEXT,
+          steps          TEXT,
+          duration_ms    REAL NOT NULL,
+          bytes_in       INTEGER NOT NULL,
+          bytes_out      INTEGER NOT NULL
+        );
+        CREATE INDEX request_log_by_request_id ON request_log (request_id);
+      `);
+    },
+  },
 ];
 
 export class SchemaTooNewError extends Error {

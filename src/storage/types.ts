@@ -184,6 +184,12 @@ export interface MetadataStore {
 
   /** Runs fn in one SQLite transaction */
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs fn in one SQLite transaction and resolves once its commit is on disk, as durable as
+   * transaction() but without flushing on the event loop: concurrent commits share one flush
+   * (wal-sync.ts). For the object writes on the request path.
+   */
+  durableTransaction<T>(fn: () => T): Promise<T>;
   close(): void;
 }
 

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, ENV_NAMES, validateConfig, type Config } from '../../config.ts';
 import type { RequestRecord } from '../../http/app.ts';
 import { startServer } from '../../server.ts';
+import { applyInitToDataDir, describeInitResult, readInitFile } from '../../init/index.ts';
 
 function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('use a whole number from 0 to 65535 (0 = any free port)');
@@ -13,10 +14,42 @@ function isTruthy(value: string | undefined): boolean {
   return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
 }
 
+/**
+ * `--demo` alone (or SIGNET_DEMO=1/true/yes/on) signs with the root token; `--demo ID` with
+ * that token; SIGNET_DEMO=0/false/no/off or empty leaves the demo off.
+ */
+function demoAccessKeyId(value: unknown, rootAccessKeyId: string): string | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true || isTruthy(String(value))) return rootAccessKeyId;
+  const id = String(value).trim();
+  if (id === '' || ['0', 'false', 'no', 'off'].includes(id.toLowerCase())) return undefined;
+  return id;
+}
+
 /** One line per request: method, path (never the query, which carries signatures), status, S3 code, ms. */
 export function formatRequestLine(r: RequestRecord): string {
   return `${r.time} ${r.method} ${r.path} ${r.status}${r.errorCode ? ` ${r.errorCode}` : ''} ${r.durationMs}ms`;
 }
+
+/**
+ * `--log-format json`: one object per line for machines. The same fields as the text line plus
+ * who and what; never the query (signatures), a secret or the verifier's trace.
+ */
+export function formatRequestJson(r: RequestRecord): string {
+  return JSON.stringify({
+    time: r.time,
+    method: r.method,
+    path: r.path,
+    status: r.status,
+    code: r.errorCode ?? null,
+    ms: r.durationMs,
+    requestId: r.requestId,
+    accessKeyId: r.accessKeyId ?? null,
+    operation: r.operation ?? null,
+  });
+}
+
+export const LOG_FORMATS = { text: formatRequestLine, json: formatRequestJson } as const;
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -30,7 +63,15 @@ export function serveCommand(): Command {
       new Option('--root-secret-access-key <secret>', 'root secret access key').env(ENV_NAMES.rootSecretAccessKey).default(DEFAULTS.rootSecretAccessKey),
     )
     .option('--clock-control', `follow \`signet clock\` offsets (also ${ENV_NAMES.clockControl}=1)`)
+    .option('--inspector-public', 'serve the web inspector at /_signet/ to every address, not only loopback (also SIGNET_INSPECTOR_PUBLIC=1)')
+    .addOption(
+      new Option('--demo [accessKeyId]', 'serve the browser-upload demo at /_signet/demo/upload, signing POST policies with this token (default: the root token)').env(
+        'SIGNET_DEMO',
+      ),
+    )
     .option('--quiet', 'print no line per request')
+    .addOption(new Option('--log-format <format>', 'one line per request as text or as JSON').choices(['text', 'json']).env('SIGNET_LOG_FORMAT').default('text'))
+    .addOption(new Option('--init <file>', 'create the buckets and tokens this JSON file lists, at start, when absent').env('SIGNET_INIT'))
     .action(async (opts) => {
       const config: Config = validateConfig({
         host: opts.host,
@@ -40,16 +81,26 @@ export function serveCommand(): Command {
         rootAccessKeyId: opts.rootAccessKeyId,
         rootSecretAccessKey: opts.rootSecretAccessKey,
         clockControl: Boolean(opts.clockControl) || isTruthy(process.env[ENV_NAMES.clockControl]),
+        inspectorPublic: Boolean(opts.inspectorPublic) || isTruthy(process.env.SIGNET_INSPECTOR_PUBLIC),
+        demoAccessKeyId: demoAccessKeyId(opts.demo, opts.rootAccessKeyId),
       });
       const quiet = Boolean(opts.quiet);
+      const formatLine = LOG_FORMATS[opts.logFormat as keyof typeof LOG_FORMATS];
+      const initLines = opts.init
+        ? describeInitResult(applyInitToDataDir(config.dataDir, readInitFile(opts.init), config)).map((l) => `signet: init ${opts.init}: ${l}\n`)
+        : [];
       const running = await startServer(config, {
-        onRequestDone: quiet ? undefined : (r) => process.stdout.write(`${formatRequestLine(r)}\n`),
+        onRequestDone: quiet ? undefined : (r) => process.stdout.write(`${formatLine(r)}\n`),
       });
+      for (const line of initLines) process.stdout.write(line);
       process.stdout.write(
         `signet: data directory ${config.dataDir}, region ${config.region}, root access key id ${config.rootAccessKeyId}` +
           `${config.clockControl ? ', clock control ON (signet clock moves this server\'s time)' : ''}\n`,
       );
       process.stdout.write(`signet listening on ${running.url}\n`);
+      if (config.demoAccessKeyId !== undefined) {
+        process.stdout.write(`signet: browser-upload demo at ${running.url}/_signet/demo/upload (policies signed with access key id ${config.demoAccessKeyId})\n`);
+      }
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -1,26 +1,14 @@
 /** `signet token create | revoke | list`, against the data directory's database. */
-import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import type { Access, Token, TokenSummary } from '../../access/types.ts';
+import { buildToken, createdTokenJson } from '../../access/new-token.ts';
+import type { Access, TokenSummary } from '../../access/types.ts';
 import { bucketNameProblem } from '../../bucket-name.ts';
 import { openStorage } from '../../storage/open-storage.ts';
 import { dataDirOption, jsonOption, parseDuration } from '../options.ts';
 import { printJson, printTable, UserError } from '../output.ts';
 
-const KEY_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** 20 characters like an AWS access key id: 'SGNT' + 16 base32 characters. */
-export function newAccessKeyId(): string {
-  const bytes = randomBytes(16);
-  let id = 'SGNT';
-  for (const b of bytes) id += KEY_ID_ALPHABET[b % 32];
-  return id;
-}
-
-/** 40 characters like an AWS secret access key. */
-export function newSecretAccessKey(): string {
-  return randomBytes(30).toString('base64').replace(/\+/g, 'A').replace(/\//g, 'B');
-}
+// One implementation for the CLI, the programmatic API and --init (src/access/new-token.ts).
+export { newAccessKeyId, newSecretAccessKey } from '../../access/new-token.ts';
 
 /** The stable JSON shape of a token (CONTRACT.md); the secret only in `token create`. */
 export function tokenJson(t: TokenSummary): Record<string, unknown> {
@@ -60,34 +48,17 @@ export function tokenCommand(): Command {
         const problem = bucketNameProblem(b);
         if (problem) throw new UserError(`invalid bucket name "${b}": a bucket name ${problem}`);
       }
-      const now = new Date();
-      const t: Token = {
-        accessKeyId: newAccessKeyId(),
-        secretAccessKey: newSecretAccessKey(),
-        name: opts.name,
-        access: opts.access as Access,
-        buckets,
-        prefix: opts.prefix ?? null,
-        expiresAt: opts.expiresIn ? new Date(now.getTime() + opts.expiresIn * 1000).toISOString() : null,
-        revokedAt: null,
-        createdAt: now.toISOString(),
-        root: false,
-      };
+      const t = buildToken(
+        { name: opts.name, access: opts.access as Access, buckets, prefix: opts.prefix, expiresInSeconds: opts.expiresIn },
+        new Date(),
+      );
       const storage = await openStorage(opts.dataDir);
       try {
         storage.meta.insertToken(t);
       } finally {
         storage.close();
       }
-      const out = {
-        accessKeyId: t.accessKeyId,
-        secretAccessKey: t.secretAccessKey,
-        name: t.name,
-        access: t.access,
-        buckets: t.buckets,
-        prefix: t.prefix,
-        expiresAt: t.expiresAt,
-      };
+      const out = createdTokenJson(t);
       if (opts.json) return printJson(out);
       process.stdout.write(
         `created token "${t.name}" (${t.access}${buckets.length ? ` on ${buckets.join(', ')}` : ' on every bucket'}` +

@@ -63,13 +63,13 @@ export const deleteObjects: Operation = {
   },
 };
 
-interface DeleteRequest {
+export interface DeleteRequest {
   quiet: boolean;
   objects: { key: string; versionId?: string }[];
 }
 
 /** No objects, more than 1000, or an object without a Key: MalformedXML, as S3 answers. */
-function parseDeleteRequest(body: Buffer): DeleteRequest {
+export function parseDeleteRequest(body: Buffer): DeleteRequest {
   const root = parseXmlBody(body, 'Delete');
   if (root === '') throw new S3Error('MalformedXML');
   const quiet = childText(root, 'Quiet')?.trim().toLowerCase() === 'true';

@@ -273,13 +273,13 @@ export const completeMultipartUpload: Operation = {
   },
 };
 
-interface RequestedPart {
+export interface RequestedPart {
   partNumber: number;
   etag: string;
 }
 
 /** An empty list, or a part without a whole PartNumber or an ETag, is MalformedXML. */
-function parseCompleteRequest(body: Buffer): RequestedPart[] {
+export function parseCompleteRequest(body: Buffer): RequestedPart[] {
   const root = parseXmlBody(body, 'CompleteMultipartUpload');
   const parts = root === '' ? [] : childList(root, 'Part');
   if (parts.length === 0) throw new S3Error('MalformedXML');

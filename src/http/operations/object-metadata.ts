@@ -163,20 +163,32 @@ export function metadataHeaderValue(value: string): string {
   return `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 
+/**
+ * A stored standard header value as it goes on the wire. S3 returns such values as the UTF-8
+ * bytes it received; Node writes header strings as latin-1, so non-ASCII text is handed over
+ * as its UTF-8 bytes. Control characters (possible in POST form fields, never in a header) are
+ * not allowed in an HTTP header at all: they are sent as spaces rather than failing the GET.
+ */
+export function wireHeaderValue(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ');
+  return /[^\u0000-\u007f]/.test(clean) ? Buffer.from(clean, 'utf8').toString('latin1') : clean;
+}
+
 /** Headers that describe a stored object (GetObject, HeadObject). */
 export function objectHeaders(record: ObjectRecord): Record<string, string> {
   const m = record.metadata;
   const headers: Record<string, string> = {
     'Last-Modified': httpDate(record.lastModified),
     ETag: record.etag,
-    'Content-Type': m.contentType ?? DEFAULT_CONTENT_TYPE,
+    'Content-Type': wireHeaderValue(m.contentType ?? DEFAULT_CONTENT_TYPE),
     'Accept-Ranges': 'bytes',
   };
-  if (m.contentDisposition !== undefined) headers['Content-Disposition'] = m.contentDisposition;
-  if (m.contentEncoding !== undefined) headers['Content-Encoding'] = m.contentEncoding;
-  if (m.contentLanguage !== undefined) headers['Content-Language'] = m.contentLanguage;
-  if (m.cacheControl !== undefined) headers['Cache-Control'] = m.cacheControl;
-  if (m.expires !== undefined) headers.Expires = m.expires;
+  if (m.contentDisposition !== undefined) headers['Content-Disposition'] = wireHeaderValue(m.contentDisposition);
+  if (m.contentEncoding !== undefined) headers['Content-Encoding'] = wireHeaderValue(m.contentEncoding);
+  if (m.contentLanguage !== undefined) headers['Content-Language'] = wireHeaderValue(m.contentLanguage);
+  if (m.cacheControl !== undefined) headers['Cache-Control'] = wireHeaderValue(m.cacheControl);
+  if (m.expires !== undefined) headers.Expires = wireHeaderValue(m.expires);
   if (m.storageClass !== undefined && m.storageClass !== 'STANDARD') headers['x-amz-storage-class'] = m.storageClass;
   for (const [name, value] of Object.entries(m.userMetadata)) headers[`x-amz-meta-${name}`] = metadataHeaderValue(value);
   return headers;

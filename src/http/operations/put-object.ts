@@ -49,7 +49,7 @@ export const putObject: Operation = {
  */
 export async function commitObject(ctx: Ctx, written: WrittenBlob, record: ObjectRecord): Promise<void> {
   const { meta, blobs } = ctx.storage;
-  const outcome = meta.transaction(() => {
+  const outcome = await meta.durableTransaction(() => {
     if (!meta.getBucket(record.bucket)) return undefined;
     return meta.putObject(record);
   });

@@ -1,0 +1,193 @@
+/**
+ * The benchmark's results: the JSON shape, the table printed to stdout, and signet's targets
+ * (issue 6) checked against the figures.
+ */
+import type { LoadResult } from './load.ts';
+import type { TransferResult } from './transfer.ts';
+
+export type Figure =
+  | {
+      perSec: number;
+      p50Ms: number;
+      p99Ms: number;
+      /** Share of one core used by the load generator / by the server (medians) */
+      generatorCpu: number;
+      serverCpu: number;
+      failures: number;
+      rounds: LoadResult[];
+    }
+  | { unavailable: string };
+
+export interface TransferFigure {
+  mibPerSec: number;
+  /** Largest growth over the rounds */
+  rssGrowthMiB: number;
+  rssBeforeMiB: number;
+  rounds: TransferResult[];
+}
+
+export interface TargetCheck {
+  id: string;
+  what: string;
+  value: string;
+  target: string;
+  /** undefined: not measured in this run */
+  met?: boolean;
+}
+
+export interface BenchReport {
+  meta: Record<string, unknown>;
+  workloads: Record<string, { title: string; unit: string; byTarget: Record<string, Figure> }>;
+  transfers: Partial<Record<'PUT' | 'GET', Record<string, TransferFigure>>>;
+  coldStartMs: Record<string, { samples: number[]; median: number }>;
+  targets: TargetCheck[];
+  elapsedSec: number;
+}
+
+function perSec(report: BenchReport, id: string, target: string): number | undefined {
+  const f = report.workloads[id]?.byTarget[target];
+  return f && 'perSec' in f ? f.perSec : undefined;
+}
+
+function ratioTo(report: BenchReport, id: string, target: string): number | undefined {
+  const value = perSec(report, id, target);
+  const floor = perSec(report, id, 'floor');
+  return value !== undefined && floor ? value / floor : undefined;
+}
+
+function x(ratio: number): string {
+  return `${ratio.toFixed(2)}x`;
+}
+
+export function evaluateTargets(report: BenchReport): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const vsFloor = (id: string, min: number) => {
+    const ratio = ratioTo(report, id, 'signet');
+    const f = report.workloads[id]?.byTarget.signet;
+    if (!report.workloads[id]) return;
+    checks.push({
+      id,
+      what: `${report.workloads[id]!.title}, signet / floor`,
+      value: ratio !== undefined ? x(ratio) : f && 'unavailable' in f ? `unavailable: ${f.unavailable}` : 'not measured',
+      target: `>= ${min}x`,
+      met: ratio !== undefined ? ratio >= min : f && 'unavailable' in f ? false : undefined,
+    });
+  };
+  vsFloor('W1', 0.6);
+  vsFloor('W2', 0.6);
+  vsFloor('W3-PUT', 0.6);
+  vsFloor('W3-GET', 0.6);
+  vsFloor('W7', 0.6);
+  for (const direction of ['PUT', 'GET'] as const) {
+    const t = report.transfers[direction];
+    if (!t?.signet || !t.floor) continue;
+    const ratio = t.signet.mibPerSec / t.floor.mibPerSec;
+    checks.push({ id: `W4-${direction}`, what: `W4 1 GiB ${direction} MiB/s, signet / floor`, value: x(ratio), target: '>= 0.9x', met: ratio >= 0.9 });
+    checks.push({
+      id: `W4-${direction}-RSS`,
+      what: `W4 1 GiB ${direction}, signet's RSS growth`,
+      value: `${t.signet.rssGrowthMiB.toFixed(1)} MiB`,
+      target: '<= 64 MiB',
+      met: t.signet.rssGrowthMiB <= 64,
+    });
+  }
+  const w5 = perSec(report, 'W5', 'signet');
+  const w1 = perSec(report, 'W1', 'signet');
+  if (w5 !== undefined && w1 !== undefined) {
+    checks.push({ id: 'W5', what: 'W5 403/s vs W1 req/s, signet', value: `${w5.toFixed(0)} vs ${w1.toFixed(0)} (${x(w5 / w1)})`, target: '>= 1.0x', met: w5 >= w1 });
+  }
+  vsFloor('W6', 0.3);
+  const cold = report.coldStartMs.signet;
+  if (cold) checks.push({ id: 'COLD', what: 'cold start to /_signet/health (tsx cache warm)', value: `${cold.median.toFixed(0)} ms`, target: '< 1000 ms', met: cold.median < 1000 });
+  return checks;
+}
+
+function fmt(n: number, digits = 0): string {
+  if (!Number.isFinite(n)) return '-';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+export function printReport(report: BenchReport): void {
+  const targets = report.meta.targets as string[];
+  const others = targets.filter((t) => t !== 'floor');
+  const header = ['workload', 'unit', 'floor', ...others];
+  const rows: string[][] = [header];
+  const withRatio = (value: number, floor: number | undefined, higherIsBetter = true) =>
+    floor ? `${fmt(value)} (${x(higherIsBetter ? value / floor : floor / value)})` : fmt(value);
+
+  for (const [, w] of Object.entries(report.workloads)) {
+    const floor = w.byTarget.floor;
+    const floorPerSec = floor && 'perSec' in floor ? floor.perSec : undefined;
+    rows.push([
+      w.title,
+      w.unit,
+      floorPerSec !== undefined ? fmt(floorPerSec) : 'n/a',
+      ...others.map((t) => {
+        const f = w.byTarget[t];
+        if (!f) return '-';
+        return 'unavailable' in f ? 'n/a' : withRatio(f.perSec, floorPerSec);
+      }),
+    ]);
+    rows.push([
+      '  latency p50 / p99',
+      'ms',
+      ...targets.map((t) => {
+        const f = w.byTarget[t];
+        return f && 'perSec' in f ? `${fmt(f.p50Ms, 1)} / ${fmt(f.p99Ms, 1)}` : '-';
+      }),
+    ]);
+  }
+  for (const direction of ['PUT', 'GET'] as const) {
+    const t = report.transfers[direction];
+    if (!t) continue;
+    const size = `${report.meta.bigMiB} MiB`;
+    rows.push([`W4 presigned ${direction} ${size}`, 'MiB/s', fmt(t.floor!.mibPerSec), ...others.map((n) => withRatio(t[n]!.mibPerSec, t.floor!.mibPerSec))]);
+    rows.push([`  server RSS growth (max)`, 'MiB', ...targets.map((n) => fmt(t[n]!.rssGrowthMiB, 1))]);
+  }
+  const floorCold = report.coldStartMs.floor?.median;
+  if (floorCold !== undefined) {
+    rows.push(['cold start to health (median)', 'ms', fmt(floorCold), ...others.map((n) => (report.coldStartMs[n] ? withRatio(report.coldStartMs[n]!.median, floorCold, false) : '-'))]);
+    const first = report.coldStartMs['signet (empty tsx cache)'];
+    if (first) rows.push(['  first start, empty tsx cache', 'ms', '', ...others.map((n) => (n === 'signet' ? fmt(first.median) : ''))]);
+  }
+
+  const m = report.meta;
+  const out: string[] = [];
+  out.push('');
+  out.push(
+    `signet benchmark: node ${m.node}, ${m.cpus}, ${m.rounds} rounds x ${m.durationSec} s at ${m.connections} connections, ` +
+      `medians; (ratio) = vs the floor${m.floorFsync ? '' : ' (floor without fsync)'}`,
+  );
+  out.push('');
+  out.push(table(rows));
+  out.push('');
+
+  const cpuRows: string[][] = [['load generator / server CPU (share of one core)', ...targets]];
+  for (const [, w] of Object.entries(report.workloads)) {
+    cpuRows.push([
+      w.title,
+      ...targets.map((t) => {
+        const f = w.byTarget[t];
+        return f && 'perSec' in f ? `${fmt(f.generatorCpu * 100)}% / ${fmt(f.serverCpu * 100)}%` : '-';
+      }),
+    ]);
+  }
+  out.push(table(cpuRows));
+  out.push('');
+
+  const targetRows: string[][] = [['signet target', 'measured', 'target', '']];
+  for (const check of report.targets) targetRows.push([check.what, check.value, check.target, check.met === undefined ? '' : check.met ? 'met' : 'MISSED']);
+  out.push(table(targetRows));
+  out.push('');
+  const failures = Object.entries(report.workloads).flatMap(([id, w]) =>
+    Object.entries(w.byTarget).flatMap(([t, f]) => ('failures' in f && f.failures > 0 ? [`${id} ${t}: ${f.failures} unexpected answers`] : [])),
+  );
+  if (failures.length) out.push(`unexpected answers (not counted in the rates): ${failures.join('; ')}`, '');
+  out.push(`whole run: ${report.elapsedSec} s`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}

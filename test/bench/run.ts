@@ -1,0 +1,228 @@
+/**
+ * `npm run bench`: signet against s3rver 3.7.1 and a minimal Node server (the floor), side by
+ * side in one run, each in its own process. Prints a table of medians over rounds with each
+ * figure as a ratio to the floor, checks signet against its targets, and writes JSON.
+ *
+ *   npm run bench -- [--out FILE] [--rounds N] [--duration SEC] [--connections C]
+ *                    [--big-mib N] [--list-keys N] [--cold-starts N] [--only W1,W4,...]
+ *                    [--targets floor,signet,s3rver] [--floor-no-fsync] [--profile DIR] [--before DIR]
+ *
+ * --before DIR also runs the signet of another checkout (DIR/src/cli/bin.js, e.g. a copy taken
+ * before a change) as 'signet-before', so that a change is measured against it in the same run.
+ * --profile DIR runs signet with `node --cpu-prof` and leaves its .cpuprofile in DIR
+ * (read it with `npx tsx test/bench/profile-top.ts DIR/*.cpuprofile`).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runLoad, type LoadResult } from './load.ts';
+import { evaluateTargets, printReport, type BenchReport, type Figure, type TransferFigure } from './report.ts';
+import { closeSeedConnections, createBucket, presignedPaths } from './requests.ts';
+import { measureColdStart, PROJECT_ROOT, startTarget, TARGET_NAMES, type Target, type TargetName } from './targets.ts';
+import { bigBody, bigGet, bigPut, type TransferResult } from './transfer.ts';
+import { BUCKET, W1, W2, W3_GET, W3_PUT, W5, W7, w6, type Prepared, type Workload } from './workloads.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    out: { type: 'string', default: join(PROJECT_ROOT, 'test-output/bench.json') },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '16' },
+    'big-mib': { type: 'string', default: '1024' },
+    'list-keys': { type: 'string', default: '10000' },
+    'cold-starts': { type: 'string', default: '5' },
+    only: { type: 'string' },
+    targets: { type: 'string', default: TARGET_NAMES.join(',') },
+    'floor-no-fsync': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    before: { type: 'string' },
+  },
+});
+
+const rounds = Number(args.rounds);
+const durationSec = Number(args.duration);
+const connections = Number(args.connections);
+const bigSize = Number(args['big-mib']) * 1024 * 1024;
+const only = args.only ? new Set(args.only.split(',').map((s) => s.trim().toUpperCase())) : undefined;
+const targetNames = args.targets.split(',').map((s) => s.trim()) as TargetName[];
+for (const name of targetNames) if (!TARGET_NAMES.includes(name)) throw new Error(`unknown target ${name}`);
+const beforeRoot = args.before ? resolve(args.before) : undefined;
+if (beforeRoot) targetNames.splice(targetNames.indexOf('signet') + 1, 0, 'signet-before');
+if (!targetNames.includes('floor')) throw new Error('the floor is what every figure is a ratio to: keep it in --targets');
+
+const selected = (id: string) => !only || only.has(id) || only.has(id.split('-')[0]!);
+const workloads: Workload[] = [W1, W2, W3_PUT, W3_GET, W5, w6(Number(args['list-keys'])), W7].filter((w) => selected(w.id));
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function coldStarts(): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  // One start each first, discarded: it fills tsx's compile cache, as any second start finds it.
+  for (const name of targetNames) await measureColdStart(name, { beforeRoot });
+  for (let i = 0; i < Number(args['cold-starts']); i++) {
+    for (const name of targetNames) (out[name] ??= []).push(await measureColdStart(name, { beforeRoot }));
+  }
+  if (targetNames.includes('signet')) {
+    // The very first start after install: tsx compiles every file (its cache lives in TMPDIR).
+    const emptyTmp = mkdtempSync(join(tmpdir(), 'bench-tsx-cache-'));
+    try {
+      out['signet (empty tsx cache)'] = [await measureColdStart('signet', { env: { TMPDIR: emptyTmp } })];
+    } finally {
+      rmSync(emptyTmp, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const report: BenchReport = {
+    meta: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+      loadavgAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+      rounds,
+      durationSec,
+      connections,
+      bigMiB: bigSize / 1024 / 1024,
+      floorFsync: !args['floor-no-fsync'],
+      targets: targetNames,
+      ...(beforeRoot ? { before: beforeRoot } : {}),
+    },
+    workloads: {},
+    transfers: {},
+    coldStartMs: {},
+    targets: [],
+    elapsedSec: 0,
+  };
+
+  if (selected('COLD')) {
+    log('cold starts...');
+    const cold = await coldStarts();
+    for (const [name, samples] of Object.entries(cold)) report.coldStartMs[name] = { samples, median: median(samples) };
+  }
+
+  log(`starting ${targetNames.join(', ')}...`);
+  const servers = {} as Record<TargetName, Target>;
+  for (const name of targetNames) {
+    servers[name] = await startTarget(name, {
+      beforeRoot,
+      floorFsync: !args['floor-no-fsync'],
+      nodeArgs: name === 'signet' && args.profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(args.profile)] : undefined,
+    });
+  }
+  try {
+    for (const target of Object.values(servers)) await createBucket(target, BUCKET);
+
+    const prepared = new Map<string, Prepared>();
+    for (const workload of workloads) {
+      for (const name of targetNames) {
+        const skip = workload.skip?.[name];
+        if (skip) {
+          prepared.set(`${workload.id}/${name}`, { ok: false, reason: skip });
+          continue;
+        }
+        log(`preparing ${workload.id} on ${name}...`);
+        prepared.set(`${workload.id}/${name}`, await workload.prepare(servers[name]));
+      }
+    }
+    closeSeedConnections();
+
+    const runs = new Map<string, LoadResult[]>();
+    for (let round = 0; round < rounds; round++) {
+      for (const workload of workloads) {
+        for (const name of targetNames) {
+          const p = prepared.get(`${workload.id}/${name}`)!;
+          if (!p.ok) continue;
+          const options = { origin: servers[name].origin, serverPid: servers[name].pid, pool: p.pool, expectStatus: p.expectStatus, connections };
+          // Round 1 starts with a short unmeasured run: JIT warm-up and connection set-up.
+          if (round === 0) await runLoad({ ...options, durationSec: Math.min(1, durationSec / 2) });
+          const r = await runLoad({ ...options, durationSec });
+          log(`round ${round + 1} ${workload.id} ${name}: ${r.perSec.toFixed(0)} ${workload.unit}, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ` +
+            `failures ${r.failures}, gen cpu ${(r.generatorCpu * 100).toFixed(0)}%, server cpu ${(r.serverCpu * 100).toFixed(0)}% ` +
+            `(${r.serverCpuMsPerAnswer.toFixed(3)} ms per answer)`);
+          const key = `${workload.id}/${name}`;
+          runs.set(key, [...(runs.get(key) ?? []), r]);
+        }
+      }
+    }
+    for (const workload of workloads) {
+      report.workloads[workload.id] = { title: workload.title, unit: workload.unit, byTarget: {} };
+      for (const name of targetNames) {
+        const p = prepared.get(`${workload.id}/${name}`)!;
+        const results = runs.get(`${workload.id}/${name}`) ?? [];
+        const figure: Figure = p.ok
+          ? {
+              perSec: median(results.map((r) => r.perSec)),
+              p50Ms: median(results.map((r) => r.p50Ms)),
+              p99Ms: median(results.map((r) => r.p99Ms)),
+              generatorCpu: median(results.map((r) => r.generatorCpu)),
+              serverCpu: median(results.map((r) => r.serverCpu)),
+              failures: results.reduce((n, r) => n + r.failures, 0),
+              rounds: results,
+            }
+          : { unavailable: p.reason };
+        report.workloads[workload.id]!.byTarget[name] = figure;
+      }
+    }
+
+    if (selected('W4')) {
+      log(`W4: ${bigSize / 1024 / 1024} MiB presigned PUT and GET...`);
+      const body = bigBody(bigSize);
+      const paths: Record<string, { put: string; get: string }> = {};
+      for (const name of targetNames) {
+        const [put] = await presignedPaths(servers[name], 'PUT', BUCKET, ['w4/big']);
+        const [get] = await presignedPaths(servers[name], 'GET', BUCKET, ['w4/big']);
+        paths[name] = { put: put!, get: get! };
+      }
+      const puts: Record<string, TransferResult[]> = {};
+      const gets: Record<string, TransferResult[]> = {};
+      for (let round = 0; round < rounds; round++) {
+        for (const name of targetNames) {
+          const s = servers[name];
+          const put = await bigPut(s.origin, paths[name]!.put, s.pid, body);
+          const get = await bigGet(s.origin, paths[name]!.get, s.pid, body.size);
+          (puts[name] ??= []).push(put);
+          (gets[name] ??= []).push(get);
+          log(`round ${round + 1} W4 ${name}: PUT ${put.mibPerSec.toFixed(0)} MiB/s (+${(put.rssGrowth / 2 ** 20).toFixed(1)} MiB RSS), ` +
+            `GET ${get.mibPerSec.toFixed(0)} MiB/s (+${(get.rssGrowth / 2 ** 20).toFixed(1)} MiB RSS)`);
+        }
+      }
+      for (const [direction, all] of [['PUT', puts], ['GET', gets]] as const) {
+        const byTarget: Record<string, TransferFigure> = {};
+        for (const name of targetNames) {
+          const results = all[name]!;
+          byTarget[name] = {
+            mibPerSec: median(results.map((r) => r.mibPerSec)),
+            rssGrowthMiB: Math.max(...results.map((r) => r.rssGrowth)) / 2 ** 20,
+            rssBeforeMiB: median(results.map((r) => r.rssBefore)) / 2 ** 20,
+            rounds: results,
+          };
+        }
+        report.transfers[direction] = byTarget;
+      }
+    }
+  } finally {
+    for (const target of Object.values(servers)) await target.stop();
+  }
+
+  report.targets = evaluateTargets(report);
+  report.elapsedSec = Math.round((performance.now() - started) / 100) / 10;
+  printReport(report);
+  mkdirSync(dirname(resolve(args.out)), { recursive: true });
+  writeFileSync(resolve(args.out), `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote ${resolve(args.out)}`);
+}
+
+await main();
