@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock, type Config } from './config.ts';
-import { createApp, type ExpectingRequest, type RequestRecord } from './http/app.ts';
+import { createApp, createRequestListener, type ExpectingRequest, type RequestRecord } from './http/app.ts';
 import { attachRequestLog, openRequestLog } from './log/request-log.ts';
 import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/types.ts';
@@ -81,7 +81,8 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     requestLog.record(entry);
     options.onRequestDone?.(entry);
   };
-  const app = createApp({ config, storage, clock, onRequestDone });
+  const deps = { config, storage, clock, onRequestDone };
+  const app = createApp(deps);
   const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
   const server = createServer(
     {
@@ -90,7 +91,7 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       keepAliveTimeout: timeouts.keepAliveMs,
       connectionsCheckingInterval: timeouts.checkIntervalMs,
     },
-    app,
+    createRequestListener(deps, app),
   );
   server.timeout = timeouts.idleMs;
   // Answer `Expect: 100-continue` only once the operation starts reading the body (src/http/app.ts),

@@ -14,7 +14,7 @@ import type { AuthFailure, SignableRequest, VerificationStep, VerifyContext, Ver
 import { verifyRequest } from '../auth/verify-request.ts';
 import { authorize } from '../access/authorize.ts';
 import type { AccessRequest } from '../access/types.ts';
-import { resolveAddress, type Address } from '../http/address.ts';
+import { isBrowserPost, resolveAddress, type Address } from '../http/address.ts';
 import type { RequestContext } from '../http/context.ts';
 import { parseCopySource } from '../http/operations/copy-object.ts';
 import { resolveOperation, type RoutingContext } from '../http/operations/index.ts';
@@ -143,24 +143,6 @@ function routingContext(req: SignableRequest, address: Address, result: Extract<
     headers: req.headers,
     principal: { kind: result.kind, token: result.token, payload: result.payload, steps: [] },
   };
-}
-
-/**
- * POST /BUCKET without ?delete, ?uploads or ?uploadId is S3's browser upload, authenticated by
- * its form fields: the same test as src/http/app.ts isBrowserPost.
- */
-function isBrowserPost(method: string, address: Address, rawQuery: string): boolean {
-  if (method !== 'POST' || !address.bucket || address.key !== undefined) return false;
-  const names = rawQuery ? rawQuery.split('&').map((p) => safeDecode(p.split('=')[0]!.replace(/\+/g, ' '))) : [];
-  return !names.some((n) => n === 'delete' || n === 'uploads' || n === 'uploadId');
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 function explainBrowserPost(request: ExplainReport['request'], server: ExplainReport['server'], built: BuiltRequest): ExplainReport {

@@ -53,3 +53,23 @@ export function resolveAddress(hostHeader: string | undefined, rawPath: string):
   const rawKey = path.slice(slash + 1);
   return { style: 'path', bucket, key: rawKey === '' ? undefined : decodePathComponent(rawKey) };
 }
+
+/** A query parameter name as form-decoded text; a malformed escape (`%zz`) is kept as sent. */
+function decodeQueryName(raw: string): string {
+  const name = raw.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * POST /BUCKET with no subresource is S3's browser upload (POST Object), authenticated by its
+ * form fields rather than by headers or query parameters. Shared by the server and explain.
+ */
+export function isBrowserPost(method: string, address: Pick<Address, 'bucket' | 'key'>, rawQuery: string): boolean {
+  if (method !== 'POST' || !address.bucket || address.key !== undefined) return false;
+  const names = rawQuery ? rawQuery.split('&').map((p) => decodeQueryName(p.split('=')[0]!)) : [];
+  return !names.some((n) => n === 'delete' || n === 'uploads' || n === 'uploadId');
+}

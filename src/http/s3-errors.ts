@@ -329,7 +329,12 @@ export class S3Error extends Error {
     opts: { message?: string; elements?: Record<string, string>; headers?: Record<string, string>; cause?: unknown; steps?: VerificationStep[] } = {},
   ) {
     const spec = S3_ERRORS[reason];
+    // A refusal is an answer, not a bug: its stack would never be read, and capturing one
+    // (through Express and the verifier) cost more than the rest of a 403. 5xx keep theirs.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (spec.status < 500) Error.stackTraceLimit = 0;
     super(opts.message ?? spec.message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'S3Error';
     this.reason = reason;
     this.status = spec.status;

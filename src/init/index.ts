@@ -7,9 +7,6 @@ export { applyInit, describeInitResult, type InitResult } from './apply.ts';
 export { checkInit, parseInitText, readInitFile, durationSeconds, type CheckedInit } from './validate.ts';
 export { InitError, type SignetInit, type InitBucket, type InitToken, type InitCorsRule } from './types.ts';
 
-/** Where the schema ships in the package (for `$schema` in users' files). */
-export const INIT_SCHEMA_PATH = 'src/init/signet-init.schema.json';
-
 export interface ApplyToDataDirOptions {
   rootAccessKeyId: string;
   /** With clock control, token expiry counts from the data directory's shifted "now". */

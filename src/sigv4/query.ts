@@ -28,16 +28,21 @@ export function parseRawQuery(rawQuery: string): QueryParam[] {
     const eq = item.indexOf('=');
     const rawKey = eq === -1 ? item : item.slice(0, eq);
     const rawValue = eq === -1 ? '' : item.slice(eq + 1);
-    const keyBytes = percentDecode(rawKey, { plusAsSpace: true });
-    const valueBytes = percentDecode(rawValue, { plusAsSpace: true });
-    params.push({
-      key: keyBytes.toString('utf8'),
-      value: valueBytes.toString('utf8'),
-      encodedKey: uriEncode(keyBytes),
-      encodedValue: uriEncode(valueBytes),
-    });
+    const [key, encodedKey] = decodeAndEncode(rawKey);
+    const [value, encodedValue] = decodeAndEncode(rawValue);
+    params.push({ key, value, encodedKey, encodedValue });
   }
   return params;
+}
+
+/** Text made only of unreserved characters decodes to itself and encodes to itself. */
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-._~]*$/;
+
+/** [decoded text, UriEncode of the decoded bytes]; most X-Amz-* values take the first branch. */
+function decodeAndEncode(raw: string): [string, string] {
+  if (UNRESERVED_ONLY.test(raw)) return [raw, raw];
+  const bytes = percentDecode(raw, { plusAsSpace: true });
+  return [bytes.toString('utf8'), uriEncode(bytes)];
 }
 
 /** The first value of a parameter whose decoded name is exactly `name`. */

@@ -108,8 +108,14 @@ export function checkSignedHeaders(trace: Trace, headers: Record<string, string[
 
 /** Lower-case two-digit hex separated by single spaces, as S3's *Bytes elements. */
 export function toSpacedHex(text: string): string {
-  return [...Buffer.from(text, 'utf8')].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  const bytes = Buffer.from(text, 'utf8');
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += (i === 0 ? '' : ' ') + BYTE_HEX[bytes[i]!];
+  return out;
 }
+
+/** '00'…'ff': a refusal renders two of these strings byte by byte, every time. */
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /**
  * The canonical-request, string-to-sign and signature steps. A mismatch is

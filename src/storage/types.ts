@@ -127,6 +127,8 @@ export interface BlobStore {
   write(source: Readable): Promise<WrittenBlob>;
   /** Reads a blob, optionally a byte range (inclusive end). */
   read(blobId: string, range?: { start: number; end: number }): Readable;
+  /** Reads a byte range (inclusive end) whole into memory: for small objects, cheaper than read(). */
+  readBytes(blobId: string, range: { start: number; end: number }): Promise<Buffer>;
   /** Concatenates blobs (multipart complete) into a new blob, atomically as write(). */
   concat(blobIds: string[]): Promise<WrittenBlob>;
   /** Removes a blob; a missing blob is not an error. */

@@ -2,7 +2,9 @@
  * The programmatic API as a vitest suite uses it, imported by the package's name (through
  * package.json "exports": src/index.js, which registers tsx and loads src/index.ts).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -45,7 +47,13 @@ describe('startSignet', () => {
   });
 
   it('without options: a free port on 127.0.0.1, us-east-1, the default root token, a temp data dir removed by close()', async () => {
-    const s = await startSignet();
+    // the API never reads the environment: a CI job's SIGNET_* variables are for `signet serve`
+    vi.stubEnv('SIGNET_REGION', 'eu-west-3');
+    vi.stubEnv('SIGNET_ROOT_ACCESS_KEY_ID', 'fromenv');
+    vi.stubEnv('SIGNET_PORT', '9000');
+    vi.stubEnv('SIGNET_CLOCK_CONTROL', '1');
+    const s = await startSignet().finally(() => vi.unstubAllEnvs());
+    expect(() => s.clock.advance('1h')).toThrow(/clockControl/);
     try {
       expect(s.endpoint).toBe(`http://127.0.0.1:${s.port}`);
       expect(s.port).toBeGreaterThan(0);
@@ -214,6 +222,21 @@ describe('startSignet', () => {
     await expect(startSignet({ init: { tokens: [{ name: 'bad', access: 'root' as never }] } })).rejects.toThrow(
       'init: tokens[0] ("bad"): access must be one of read, write, read-write (got "root")',
     );
+  });
+
+  it('init: the path of an init file works as the object does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-api-init-'));
+    try {
+      const path = join(dir, 'signet.json');
+      writeFileSync(path, JSON.stringify({ buckets: ['from-file'], tokens: [{ name: 'ro', access: 'read', accessKeyId: 'ROKEY0001', secretAccessKey: 'ro-secret-0001' }] }));
+      const s = await start({ init: path });
+      const listed = await client(s, s.tokens.ro!).send(new ListBucketsCommand({}));
+      expect(listed.Buckets?.map((b) => b.Name)).toEqual(['from-file']);
+      writeFileSync(path, '{"buckets": [');
+      await expect(startSignet({ init: path })).rejects.toThrow(`${path} is not valid JSON`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('explain equals `signet explain --json` for the same request, data directory and instant', () => {

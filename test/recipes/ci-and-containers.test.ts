@@ -174,17 +174,17 @@ describe('README: docker compose and the Dockerfile (validated: Docker cannot ru
     for (const name of Object.keys(environment)) expect(KNOWN_ENV, name).toContain(name);
   });
 
-  it('the compose service runs `signet serve` as PID 1 with --init on a mounted ./signet.json, which is a valid init file', () => {
+  it('the compose service runs `signet serve` as PID 1 with --init on a mounted ./.signet/init.json, which is a valid init file', () => {
     // node itself, not npx: `docker compose stop` sends SIGTERM to PID 1 only, and npm exec
     // dies of it without passing it on, leaving signet to be SIGKILLed
     expect(command.slice(0, 3)).toEqual(['node', 'src/cli/bin.js', 'serve']);
     const initPath = command[command.indexOf('--init') + 1]!;
     const mount = volumes.find((v) => v.split(':')[1] === initPath);
-    expect(mount).toBe(`./signet.json:${initPath}:ro`);
-    const file = JSON.parse(readFileSync(join(PROJECT_ROOT, 'signet.json'), 'utf8'));
-    expect(() => checkInit(file, 'signet.json')).not.toThrow();
+    expect(mount).toBe(`./.signet/init.json:${initPath}:ro`);
+    const file = JSON.parse(readFileSync(join(PROJECT_ROOT, '.signet/init.json'), 'utf8'));
+    expect(() => checkInit(file, '.signet/init.json')).not.toThrow();
     // the same file the README documents (its $schema points into this checkout instead of node_modules)
-    expect(existsSync(join(PROJECT_ROOT, file.$schema))).toBe(true);
+    expect(existsSync(join(PROJECT_ROOT, '.signet', file.$schema))).toBe(true);
     expect({ ...file, $schema: undefined }).toEqual({ ...initExample(), $schema: undefined });
   });
 

@@ -128,7 +128,10 @@ describe('limits as S3 has them', () => {
         payloadHash: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
         headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(FIVE_GIB + 1) },
       });
-      expectEntityTooLarge(await headOnly('PUT', path, { ...headers, 'content-length': '100' }), FIVE_GIB + 1);
+      // The framed body itself is small (a refused small body is read and dropped before the
+      // answer, for clients that send it anyway): this client waits for 100 Continue instead.
+      const answer = await headOnly('PUT', path, { ...headers, 'content-length': '100', expect: '100-continue' });
+      expectEntityTooLarge(answer, FIVE_GIB + 1);
     });
 
     it('exactly 5 GiB is accepted (100 Continue), and a client that then gives up leaves nothing', async () => {
@@ -147,12 +150,12 @@ describe('limits as S3 has them', () => {
     it('Expect: 100-continue on an accepted upload: 100 Continue comes before the body, then 200', async () => {
       const url = presign(base, 'PUT', `/${BUCKET}/continued`);
       const answer = await rawExchange(server.port, {
-        script: [requestHead('PUT', target(url), { host: host(), 'content-length': '5', expect: '100-continue' }), 400, Buffer.from('hello')],
+        script: [requestHead('PUT', target(url), { host: host(), 'content-length': '5', expect: '100-continue' }), 1500, Buffer.from('hello')],
         waitMs: 5000,
         stopWhen: finalAnswer,
       });
       expect(answer.statuses).toEqual([100, 200]);
-      expect(answer.firstByteMs).toBeLessThan(400);
+      expect(answer.firstByteMs).toBeLessThan(1500);
     });
   });
 
@@ -191,7 +194,7 @@ describe('limits as S3 has them', () => {
 });
 
 describe('server timeouts against slow clients', () => {
-  const IDLE_MS = 800;
+  const IDLE_MS = 1000;
   const HEADERS_MS = 1000;
   let dataDir: string;
   let running: RunningServer;
@@ -250,7 +253,7 @@ describe('server timeouts against slow clients', () => {
 
   it('a body that keeps arriving slowly is never cut, however long it takes in total', async () => {
     const pieces: (Buffer | number)[] = [head('PUT', `/${BUCKET}/trickle`, { 'content-length': '40' })];
-    for (let i = 0; i < 8; i++) pieces.push(IDLE_MS / 2, Buffer.alloc(5, String(i)));
+    for (let i = 0; i < 8; i++) pieces.push(IDLE_MS * 0.35, Buffer.alloc(5, String(i)));
     const answer = await rawExchange(running.port, { script: pieces, waitMs: 5000, stopWhen: finalAnswer });
     expect(answer.statuses).toEqual([200]);
     const got = await send(presign(running.url, 'GET', `/${BUCKET}/trickle`), 'GET');
@@ -262,8 +265,8 @@ describe('server timeouts against slow clients', () => {
     for (let i = 0; i < 20; i++) script.push(IDLE_MS / 3, Buffer.from(`X-Slow-${i}: a\r\n`));
     const answer = await rawExchange(running.port, { script, waitMs: 2000 });
     expect(answer.closedByServer).toBe(true);
-    // 20 headers at IDLE_MS / 3 would take 5.3 s: the server hung up long before.
-    expect(answer.elapsedMs).toBeLessThan(HEADERS_MS + 1500);
+    // 20 headers at IDLE_MS / 3 would take 6.7 s: the server hung up long before.
+    expect(answer.elapsedMs).toBeLessThan(HEADERS_MS + 3000);
     expect(answer.statuses.every((s) => s === 408)).toBe(true);
   });
 
