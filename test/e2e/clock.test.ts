@@ -4,9 +4,34 @@
  */
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseErrorXml } from '../helpers/s3-xml.ts';
 import { REGION, ROOT_KEY, ROOT_SECRET, startSignet } from '../helpers/spawn-server.ts';
+
+/**
+ * A GET on a fresh connection: the CLI runs synchronously between requests, long enough for the
+ * server to close an idle kept-alive socket that fetch would otherwise reuse.
+ */
+function fetch(url: string): Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        resolve({
+          status: res.statusCode!,
+          headers: { get: (name) => (res.headers[name.toLowerCase()] as string | undefined) ?? null },
+          text: async () => body,
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 async function setup(args: string[]) {
   const s = await startSignet({ args });

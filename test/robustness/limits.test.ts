@@ -251,6 +251,21 @@ describe('server timeouts against slow clients', () => {
     expect((await send(presign(running.url, 'HEAD', `/${BUCKET}/stalled`), 'HEAD')).status).toBe(404);
   });
 
+  it('a browser POST upload that stops mid-file -> 400 RequestTimeout, nothing stored', async () => {
+    const { body, contentType } = postForm(presignedPostFields(BUCKET, 'stalled-post'), randomBytes(64 * 1024));
+    const headers = { host: `127.0.0.1:${running.port}`, 'content-type': contentType, 'content-length': String(body.length) };
+    const answer = await rawExchange(running.port, {
+      script: [requestHead('POST', `/${BUCKET}`, headers), body.subarray(0, body.length / 2)],
+      waitMs: IDLE_MS * 6,
+    });
+    expect(answer.statuses).toEqual([400]);
+    expect(parseErrorXml(rawBody(answer.bytes))).toMatchObject({ Code: 'RequestTimeout' });
+    expect(answer.closedByServer).toBe(true);
+    for (let i = 0; i < 50 && readdirSync(join(dataDir, 'tmp')).length > 0; i++) await delay(20);
+    expect(readdirSync(join(dataDir, 'tmp'))).toEqual([]);
+    expect((await send(presign(running.url, 'HEAD', `/${BUCKET}/stalled-post`), 'HEAD')).status).toBe(404);
+  });
+
   it('a body that keeps arriving slowly is never cut, however long it takes in total', async () => {
     const pieces: (Buffer | number)[] = [head('PUT', `/${BUCKET}/trickle`, { 'content-length': '40' })];
     for (let i = 0; i < 8; i++) pieces.push(IDLE_MS * 0.35, Buffer.alloc(5, String(i)));
