@@ -11,6 +11,7 @@
  * step; the first failure ends verification. SigV2 never signs the body (Content-MD5,
  * when sent, is checked by the body pipeline), so the payload mode is always 'unsigned'.
  */
+import { toSpacedHex } from '../auth/spaced-hex.ts';
 import type { AuthFailure, AuthKind, SignableRequest, VerificationStep, VerifyContext, VerifyResult } from '../auth/types.ts';
 import type { Token } from '../access/types.ts';
 import { checkTokenStatus } from '../access/token-status.ts';
@@ -332,7 +333,7 @@ function compareSignature(candidates: Candidate[], credentials: Credentials, sec
         AWSAccessKeyId: credentials.accessKeyId,
         StringToSign: stringToSign,
         SignatureProvided: provided,
-        StringToSignBytes: toHexBytes(stringToSign),
+        StringToSignBytes: toSpacedHex(stringToSign),
       },
     },
     step: {
@@ -345,6 +346,3 @@ function compareSignature(candidates: Candidate[], credentials: Credentials, sec
 }
 
 /** `41 57 53 …`: lower-case two-digit hex of the UTF-8 bytes, single spaces (§6.2). */
-function toHexBytes(text: string): string {
-  return Buffer.from(text, 'utf8').toString('hex').replace(/(..)(?!$)/g, '$1 ');
-}

@@ -9,6 +9,7 @@ import { HEADER, QUERY } from './constants.ts';
 import type { Parsed } from './parse.ts';
 import { getQueryParam, type QueryParam } from './query.ts';
 import { signaturesEqual } from './signing-key.ts';
+import { toSpacedHex } from '../auth/spaced-hex.ts';
 import type { SignatureComputation } from './signature.ts';
 
 /** Verification options that are not S3's: used to run the generic AWS SigV4 test suite. */
@@ -106,13 +107,6 @@ export function checkSignedHeaders(trace: Trace, headers: Record<string, string[
   return undefined;
 }
 
-/** Lower-case two-digit hex separated by single spaces, as S3's *Bytes elements. */
-export function toSpacedHex(text: string): string {
-  const bytes = Buffer.from(text, 'utf8');
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += (i === 0 ? '' : ' ') + BYTE_HEX[bytes[i]!];
-  return out;
-}
 
 /** '00'…'ff': a refusal renders two of these strings byte by byte, every time. */
 const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
