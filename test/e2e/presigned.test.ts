@@ -8,7 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorElementNames, parseErrorXml } from '../helpers/s3-xml.ts';
@@ -145,6 +154,31 @@ describe('JS v3 presigner', () => {
     expect(r.status).toBe(200);
     const got = await root.send(new GetObjectCommand({ Bucket: 'pre', Key: 'curl/up.png' }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
+  });
+});
+
+describe('multipart uploads through presigned URLs', () => {
+  it('UploadPart and CompleteMultipartUpload URLs upload parts and complete the object', async () => {
+    const { UploadId } = await root.send(new CreateMultipartUploadCommand({ Bucket: 'pre', Key: 'mp/presigned.bin' }));
+    const parts = [randomBytes(5 * 1024 * 1024), randomBytes(777)];
+    const etags: string[] = [];
+    for (const [i, body] of parts.entries()) {
+      const url = await getSignedUrl(root, new UploadPartCommand({ Bucket: 'pre', Key: 'mp/presigned.bin', UploadId, PartNumber: i + 1 }), {
+        expiresIn: 300,
+      });
+      const r = await call(url, { method: 'PUT', body });
+      expect(r.status).toBe(200);
+      etags.push(r.headers.get('etag')!);
+    }
+    const completeUrl = await getSignedUrl(root, new CompleteMultipartUploadCommand({ Bucket: 'pre', Key: 'mp/presigned.bin', UploadId }), {
+      expiresIn: 300,
+    });
+    const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+    const done = await call(completeUrl, { method: 'POST', body: xml });
+    expect(done.status).toBe(200);
+    expect(done.text).toContain('<CompleteMultipartUploadResult');
+    const got = await root.send(new GetObjectCommand({ Bucket: 'pre', Key: 'mp/presigned.bin' }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
   });
 });
 
