@@ -67,6 +67,41 @@ describe('signet clock', () => {
     }
   });
 
+  it('expiry is checked when a request starts: a download in progress is never cut', async () => {
+    const { s } = await setup(['--clock-control']);
+    try {
+      const c = new S3Client({ endpoint: s.url, region: REGION, forcePathStyle: true, credentials: { accessKeyId: ROOT_KEY, secretAccessKey: ROOT_SECRET } });
+      const body = Buffer.alloc(16 * 1024 * 1024, 'z');
+      await c.send(new PutObjectCommand({ Bucket: 'clock', Key: 'big', Body: body }));
+      const url = await getSignedUrl(c, new GetObjectCommand({ Bucket: 'clock', Key: 'big' }), { expiresIn: 60 });
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        const req = httpRequest(url, { agent: false }, (res) => {
+          expect(res.statusCode).toBe(200);
+          const chunks: Buffer[] = [];
+          let moved = false;
+          res.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            if (!moved) {
+              moved = true;
+              // the URL expires while its download is still streaming
+              res.pause();
+              expect(s.cli(['clock', 'advance', '2h']).status).toBe(0);
+              res.resume();
+            }
+          });
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(received.equals(body)).toBe(true);
+      expect((await fetch(url)).status).toBe(403);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('clock set moves to an absolute time', async () => {
     const { s, url } = await setup(['--clock-control']);
     try {
