@@ -388,7 +388,7 @@ async function storeUpload(input: PostObjectInput, upload: VerifiedUpload, file:
     limited.destroy();
     throw withSteps(err, steps);
   }
-  const written = await storage.blobs.write(body.stream);
+  const written = await storage.blobs.write(body.stream, { md5: false });
   const result = body.result();
   const etag = `"${result.md5Hex}"`;
   const metadata: ObjectMetadata = { ...upload.metadata, ...(result.checksum ? { checksum: result.checksum } : {}) };
@@ -402,7 +402,7 @@ async function storeUpload(input: PostObjectInput, upload: VerifiedUpload, file:
     metadata,
   };
   // The new blob is durable before the row points at it; the replaced one goes after.
-  const outcome = storage.meta.transaction(() => (storage.meta.getBucket(bucket) ? storage.meta.putObject(record) : undefined));
+  const outcome = await storage.meta.durableTransaction(() => (storage.meta.getBucket(bucket) ? storage.meta.putObject(record) : undefined));
   if (!outcome) {
     await storage.blobs.remove(written.blobId);
     throw withSteps(noSuchBucket(bucket), steps);

@@ -107,10 +107,6 @@ export function checkSignedHeaders(trace: Trace, headers: Record<string, string[
   return undefined;
 }
 
-
-/** '00'…'ff': a refusal renders two of these strings byte by byte, every time. */
-const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
 /**
  * The canonical-request, string-to-sign and signature steps. A mismatch is
  * SignatureDoesNotMatch with S3's six elements, in S3's order (row 19).

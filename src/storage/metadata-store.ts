@@ -120,18 +120,18 @@ function createPrivateFile(path: string): void {
 
 function createMetadataStore(db: Database.Database, walSync: WalSync | undefined): MetadataStore {
   const sql = prepareStatements(db);
-  const syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
-  const syncFull = db.prepare('PRAGMA synchronous = FULL');
 
   /** See wal-sync.ts: the commit's flush happens on the thread pool, shared with concurrent commits. */
   async function durableTransaction<T>(fn: () => T): Promise<T> {
     if (!walSync) return db.transaction(fn)();
-    syncNormal.run();
+    // exec, not a prepared statement: a prepared PRAGMA synchronous does not reliably apply
+    // when run (SQLite acts on some pragmas as they are compiled).
+    db.exec('PRAGMA synchronous = NORMAL');
     let result: T;
     try {
       result = db.transaction(fn)();
     } finally {
-      syncFull.run();
+      db.exec('PRAGMA synchronous = FULL');
     }
     await walSync.sync();
     return result;
@@ -339,7 +339,10 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
 
     transaction: (fn) => db.transaction(fn)(),
     durableTransaction,
-    close: () => db.close(),
+    close: () => {
+      void walSync?.close();
+      db.close();
+    },
   };
 }
 

@@ -114,7 +114,13 @@ export interface ListUploadsPage {
 export interface WrittenBlob {
   blobId: string;
   size: number;
+  /** '' when written with { md5: false } (the caller hashes the bytes itself) */
   md5Hex: string;
+}
+
+export interface WriteOptions {
+  /** Compute the MD5 of the bytes (default true). An upload's verifier already does. */
+  md5?: boolean;
 }
 
 export interface BlobStore {
@@ -124,7 +130,7 @@ export interface BlobStore {
    * upstream, an aborted client) the temp file is removed and the promise rejects with that
    * error: nothing partial ever becomes visible.
    */
-  write(source: Readable): Promise<WrittenBlob>;
+  write(source: Readable, options?: WriteOptions): Promise<WrittenBlob>;
   /** Reads a blob, optionally a byte range (inclusive end). */
   read(blobId: string, range?: { start: number; end: number }): Readable;
   /** Reads a byte range (inclusive end) whole into memory: for small objects, cheaper than read(). */

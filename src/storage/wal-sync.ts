@@ -13,30 +13,24 @@
  *
  * A flush already running may have started before the caller's commit, so it does not count:
  * the caller waits for the next one, which every caller arriving meanwhile shares.
- * A WAL that no longer exists was checkpointed into the database file, which SQLite syncs.
+ * A WAL that does not exist (yet) holds no commit: there is nothing to flush.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 export interface WalSync {
   /** Resolves once every commit made before this call is on disk. */
   sync(): Promise<void>;
+  /** Releases the WAL's descriptor (the database is closing). */
+  close(): Promise<void>;
 }
 
-export function createWalSync(walPath: string): WalSync {
+/**
+ * Calls `flush` so that each caller's promise resolves after a flush that began after the
+ * call: callers that arrive while one runs share the next.
+ */
+export function createGroupFlush(flush: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | undefined;
   let next: Promise<void> | undefined;
-
-  async function flush(): Promise<void> {
-    let handle;
-    try {
-      handle = await open(walPath, 'r');
-      await handle.datasync();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    } finally {
-      await handle?.close();
-    }
-  }
 
   function start(): Promise<void> {
     const flushing: Promise<void> = flush().finally(() => {
@@ -46,15 +40,49 @@ export function createWalSync(walPath: string): WalSync {
     return flushing;
   }
 
+  return () => {
+    if (!running) return start();
+    const after = (): Promise<void> => {
+      next = undefined;
+      return start();
+    };
+    next ??= running.then(after, after);
+    return next;
+  };
+}
+
+/**
+ * The WAL's descriptor stays open between flushes: SQLite removes the file only when the last
+ * connection closes, and the server's connection is open as long as this is.
+ */
+export function createWalSync(walPath: string): WalSync {
+  let handle: Promise<FileHandle> | undefined;
+  let last: Promise<void> = Promise.resolve();
+
+  async function flush(): Promise<void> {
+    handle ??= open(walPath, 'r');
+    let wal: FileHandle;
+    try {
+      wal = await handle;
+    } catch (error) {
+      handle = undefined;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await wal.datasync();
+  }
+
+  const sync = createGroupFlush(flush);
   return {
     sync() {
-      if (!running) return start();
-      const after = (): Promise<void> => {
-        next = undefined;
-        return start();
-      };
-      next ??= running.then(after, after);
-      return next;
+      last = sync();
+      return last;
+    },
+    async close() {
+      const opened = handle;
+      handle = undefined;
+      await last.catch(() => {});
+      await (await opened?.catch(() => undefined))?.close();
     },
   };
 }

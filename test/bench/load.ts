@@ -7,6 +7,7 @@
  * server were: a generator near 100% of a core means the figure is the generator's ceiling,
  * not the server's.
  */
+import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { readCpuSeconds } from './targets.ts';
 
@@ -50,6 +51,57 @@ export interface LoadResult {
   serverCpu: number;
   /** Server CPU time per answer, in ms: steadier than rates on a busy machine */
   serverCpuMsPerAnswer: number;
+  /** Measured one request at a time: the server needs seconds per answer (s3rver listing 10,000 keys) */
+  sequential?: boolean;
+}
+
+/**
+ * For a server that takes seconds per answer, where a timed run at C connections would end
+ * before the first answer: `count` requests one after the other.
+ */
+export async function runSequential(options: Omit<LoadOptions, 'connections' | 'durationSec'>, count: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const cpuBefore = process.cpuUsage();
+  const serverCpuBefore = readCpuSeconds(options.serverPid);
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const spec = options.pool[i % options.pool.length]!;
+    const t = performance.now();
+    const status = await sendOnce(options.origin, spec);
+    latencies.push(performance.now() - t);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  const wallSec = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const serverCpuSec = readCpuSeconds(options.serverPid) - serverCpuBefore;
+  const ok = statuses[options.expectStatus] ?? 0;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSec: ok / wallSec,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    answered: latencies.length,
+    failures: latencies.length - ok,
+    statuses,
+    generatorCpu: (cpu.user + cpu.system) / 1e6 / wallSec,
+    serverCpu: serverCpuSec / wallSec,
+    serverCpuMsPerAnswer: (serverCpuSec * 1000) / latencies.length,
+    sequential: true,
+  };
+}
+
+function sendOnce(origin: string, spec: RequestSpec): Promise<number> {
+  const url = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method: spec.method, path: spec.path, headers: spec.headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(spec.body);
+  });
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {

@@ -14,6 +14,8 @@ export type Figure =
       generatorCpu: number;
       serverCpu: number;
       failures: number;
+      /** Measured one request at a time (seconds per answer) */
+      sequential?: boolean;
       rounds: LoadResult[];
     }
   | { unavailable: string };
@@ -55,8 +57,9 @@ function ratioTo(report: BenchReport, id: string, target: string): number | unde
   return value !== undefined && floor ? value / floor : undefined;
 }
 
+/** Two decimals, cut rather than rounded: 0.897 shows as 0.89x, never as a target's 0.90x. */
 function x(ratio: number): string {
-  return `${ratio.toFixed(2)}x`;
+  return `${(Math.floor(ratio * 100) / 100).toFixed(2)}x`;
 }
 
 export function evaluateTargets(report: BenchReport): TargetCheck[] {
@@ -102,9 +105,11 @@ export function evaluateTargets(report: BenchReport): TargetCheck[] {
   return checks;
 }
 
-function fmt(n: number, digits = 0): string {
+/** Whole numbers, but two decimals below 10 (s3rver's listing is under one page a second). */
+function fmt(n: number, digits?: number): string {
   if (!Number.isFinite(n)) return '-';
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const d = digits ?? (Math.abs(n) < 10 && n !== 0 ? 2 : 0);
+  return n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 }
 
 function table(rows: string[][]): string {
@@ -130,7 +135,9 @@ export function printReport(report: BenchReport): void {
       ...others.map((t) => {
         const f = w.byTarget[t];
         if (!f) return '-';
-        return 'unavailable' in f ? 'n/a' : withRatio(f.perSec, floorPerSec);
+        if ('unavailable' in f) return 'n/a';
+        const value = withRatio(f.perSec, floorPerSec);
+        return f.sequential ? `${value} *` : value;
       }),
     ]);
     rows.push([
@@ -160,11 +167,14 @@ export function printReport(report: BenchReport): void {
   const out: string[] = [];
   out.push('');
   out.push(
-    `signet benchmark: node ${m.node}, ${m.cpus}, ${m.rounds} rounds x ${m.durationSec} s at ${m.connections} connections, ` +
+    `signet benchmark: node ${m.node}, ${m.cpus}, ${m.rounds} rounds x ${m.durationSec} s at ${m.connections} connections ` +
+      `(W4: ${m.bigRounds} rounds), ` +
       `medians; (ratio) = vs the floor${m.floorFsync ? '' : ' (floor without fsync)'}`,
   );
   out.push('');
   out.push(table(rows));
+  const sequential = Object.values(report.workloads).some((w) => Object.values(w.byTarget).some((f) => 'sequential' in f && f.sequential));
+  if (sequential) out.push('* seconds per answer: measured one request at a time, not at the stated concurrency');
   out.push('');
 
   const cpuRows: string[][] = [['load generator / server CPU (share of one core)', ...targets]];

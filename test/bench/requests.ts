@@ -177,7 +177,20 @@ export interface Answer {
 
 const seedAgent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-export function send(origin: string, spec: RequestSpec): Promise<Answer> {
+/**
+ * One request on the seeding agent's keep-alive connections. A connection the server closed
+ * while it sat idle (its keep-alive timeout) resets on reuse: the request is sent once more.
+ */
+export async function send(origin: string, spec: RequestSpec): Promise<Answer> {
+  try {
+    return await sendOnce(origin, spec);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+    return sendOnce(origin, spec);
+  }
+}
+
+function sendOnce(origin: string, spec: RequestSpec): Promise<Answer> {
   const url = new URL(origin);
   return new Promise((resolve, reject) => {
     const req = request(

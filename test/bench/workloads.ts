@@ -41,7 +41,7 @@ export interface Workload {
   prepare(target: Target): Promise<Prepared>;
 }
 
-export type Prepared = { ok: true; pool: RequestSpec[]; expectStatus: number } | { ok: false; reason: string };
+export type Prepared = { ok: true; pool: RequestSpec[]; expectStatus: number; probeMs: number } | { ok: false; reason: string };
 
 function keys(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
@@ -68,10 +68,12 @@ async function putQuick(target: Target, bucket: string, names: readonly string[]
  * server without POST Object) is reported as unavailable rather than measured.
  */
 async function checked(target: Target, pool: RequestSpec[], expectStatus: number | ((status: number) => boolean)): Promise<Prepared> {
+  const started = performance.now();
   const answer = await send(target.origin, pool[0]!);
+  const probeMs = performance.now() - started;
   const ok = typeof expectStatus === 'number' ? answer.status === expectStatus : expectStatus(answer.status);
   if (!ok) return { ok: false, reason: `answered ${answer.status} ${answer.body.toString('utf8').slice(0, 160).replace(/\s+/g, ' ')}` };
-  return { ok: true, pool, expectStatus: answer.status };
+  return { ok: true, pool, expectStatus: answer.status, probeMs };
 }
 
 export const W1: Workload = {

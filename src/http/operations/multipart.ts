@@ -123,7 +123,7 @@ function parsePartNumber(raw: string | null): number {
 /** Records a written part, unless the upload was completed or aborted meanwhile. */
 async function commitPart(ctx: Ctx, written: WrittenBlob, part: PartRecord): Promise<void> {
   const { meta, blobs } = ctx.storage;
-  const outcome = meta.transaction(() => (meta.getUpload(part.uploadId) ? meta.putPart(part) : undefined));
+  const outcome = await meta.durableTransaction(() => (meta.getUpload(part.uploadId) ? meta.putPart(part) : undefined));
   if (!outcome) {
     await blobs.remove(written.blobId);
     throw noSuchUpload(part.uploadId);
@@ -147,7 +147,7 @@ export const uploadPart: Operation = {
       operation: 'UploadPart',
       steps: ctx.principal.steps,
     });
-    const written = await ctx.storage.blobs.write(body.stream);
+    const written = await ctx.storage.blobs.write(body.stream, { md5: false });
     const result = body.result();
     const etag = `"${result.md5Hex}"`;
     await commitPart(ctx, written, {
@@ -246,7 +246,7 @@ export const completeMultipartUpload: Operation = {
       metadata: checksum ? { ...upload.metadata, checksum } : upload.metadata,
       partSizes: parts.map((p) => p.size),
     };
-    const outcome = meta.transaction(() => {
+    const outcome = await meta.durableTransaction(() => {
       if (!meta.getUpload(upload.uploadId) || !meta.getBucket(upload.bucket)) return undefined;
       const { replacedBlobId } = meta.putObject(record);
       return { replacedBlobId, partBlobIds: meta.deleteUpload(upload.uploadId) };
