@@ -14,6 +14,7 @@
  * Each instance has its own server, database and clock, so several run side by side in one
  * process.
  */
+import { explainDepsFrom } from './explain-deps.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -246,14 +247,7 @@ function explainWith(config: Readonly<Config>, running: RunningServer, url: stri
   const clock = serverClock(config, running.storage);
   return explainRequest(
     { url, method: opts.method, headers: headerPairs(opts.headers) },
-    {
-      now: clock.now(),
-      region: config.region,
-      lookupToken: (id) => meta.getToken(id),
-      clockOffsetMs: clock.offsetMs?.() ?? 0,
-      bucketExists: (bucket) => meta.getBucket(bucket) !== undefined,
-      objectExists: (bucket, key) => meta.getObject(bucket, key) !== undefined,
-    },
+    explainDepsFrom(meta, { now: clock.now(), region: config.region, clockOffsetMs: clock.offsetMs?.() ?? 0 }),
   );
 }
 

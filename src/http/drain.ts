@@ -9,12 +9,18 @@ import type { IncomingMessage } from 'node:http';
 export const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
 export const DRAIN_TIMEOUT_MS = 10_000;
 
-/** Resolves true once the body ended, false when it was too large, too slow, or broken. */
-export function drainRequest(req: IncomingMessage, maxBytes = MAX_DRAIN_BYTES, timeoutMs = DRAIN_TIMEOUT_MS): Promise<boolean> {
+/**
+ * Resolves true once the body ended, false when it was too large, too slow, or broken.
+ * `alreadyRead`: bytes of the body a reader consumed before giving up on it.
+ */
+export function drainRequest(
+  req: IncomingMessage,
+  { maxBytes = MAX_DRAIN_BYTES, timeoutMs = DRAIN_TIMEOUT_MS, alreadyRead = 0 } = {},
+): Promise<boolean> {
   if (req.complete) return Promise.resolve(true);
   if (req.destroyed) return Promise.resolve(false);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  if (Number.isFinite(declared) && declared - alreadyRead > maxBytes) {
     req.resume();
     return Promise.resolve(false);
   }

@@ -16,6 +16,7 @@
  * nothing behind (the blob store removes its temp file when the stream errors), and the rest of
  * the body is discarded, never stored (see discardRest).
  */
+import { drainRequest } from './drain.ts';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import Busboy from 'busboy';
 import type { VerificationStep } from '../auth/types.ts';
@@ -83,44 +84,13 @@ export async function handlePostObject(input: PostObjectInput): Promise<void> {
 }
 
 /**
- * At most this much of a refused body is read and discarded before the answer; past it, the
- * app answers at once and closes the connection (what S3 does). Discarding a small rest lets
- * every client read the refusal: a client still sending when the connection closes may only
- * see the broken pipe (Node's fetch fails with EPIPE), not the answer. signet's choice.
+ * The fields after `file` are never parsed, and a refused form is never stored: what is left
+ * of the body is read and dropped when small, so every client can read the answer (see
+ * src/http/drain.ts).
  */
-export const MAX_DISCARDED_BYTES = 8 * 1024 * 1024;
-const DISCARD_TIMEOUT_MS = 10_000;
-
-/** Reads and drops the rest of the body when it is known (or turns out) to be small. */
-function discardRest(req: PostObjectInput['req'], form: PostFormReader): Promise<void> {
+async function discardRest(req: PostObjectInput['req'], form: PostFormReader): Promise<void> {
   form.detach();
-  if (req.complete || req.destroyed) return Promise.resolve();
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared - form.bytesRead() > MAX_DISCARDED_BYTES) return Promise.resolve();
-  return new Promise((resolve) => {
-    let discarded = 0;
-    const done = () => {
-      clearTimeout(timer);
-      req.off('data', onData);
-      req.off('end', done);
-      req.off('close', done);
-      req.off('error', done);
-      resolve();
-    };
-    const onData = (chunk: Buffer) => {
-      discarded += chunk.length;
-      if (discarded > MAX_DISCARDED_BYTES) {
-        req.pause();
-        done();
-      }
-    };
-    const timer = setTimeout(done, DISCARD_TIMEOUT_MS);
-    req.on('data', onData);
-    req.once('end', done);
-    req.once('close', done);
-    req.once('error', done);
-    req.resume();
-  });
+  await drainRequest(req, { alreadyRead: form.bytesRead() });
 }
 
 // ---- reading the form

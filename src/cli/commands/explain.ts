@@ -6,6 +6,7 @@
  * Exit status: 0 when the server would accept the request, 1 when it would refuse it (the
  * report on stdout, one line on stderr), 2 on bad usage.
  */
+import { explainDepsFrom } from '../../explain-deps.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -65,14 +66,7 @@ export function explainCommand(): Command {
         const offset = meta.getSetting(CLOCK_CONTROL_SETTING) === '1' ? meta.getClockOffsetMs() : 0;
         report = explainRequest(
           { url, method: opts.method, headers: opts.header ?? [] },
-          {
-            now: new Date(Date.now() + offset),
-            region: opts.region,
-            clockOffsetMs: offset,
-            lookupToken: (id) => meta.getToken(id),
-            bucketExists: (bucket) => meta.getBucket(bucket) !== undefined,
-            objectExists: (bucket, key) => meta.getObject(bucket, key) !== undefined,
-          },
+          explainDepsFrom(meta, { now: new Date(Date.now() + offset), region: opts.region, clockOffsetMs: offset }),
         );
       } catch (err) {
         if (err instanceof ExplainInputError) throw new UserError(err.message);

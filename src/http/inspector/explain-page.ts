@@ -9,6 +9,7 @@
  * The pasted URL is posted in the form body, so it never lands in the request log (which keeps
  * paths only) nor in the browser's history.
  */
+import { explainDepsFrom } from '../../explain-deps.ts';
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../app.ts';
 import { explainRequest, redactExpectedSignatures } from '../../explain/explain.ts';
@@ -115,14 +116,11 @@ export function explainPage(req: Request, res: Response, deps: AppDeps, body: Re
     const input: ExplainInput = { url: values.url, method: values.method, headers: parseHeaderLines(values.headers) };
     // The expected signature of an edited request is a working signature: the page never shows
     // it (the CLI may: its user can read the data directory's secrets anyway).
-    report = redactExpectedSignatures(explainRequest(input, {
+    report = redactExpectedSignatures(explainRequest(input, explainDepsFrom(deps.storage.meta, {
       now: deps.clock.now(),
       region: deps.config.region,
-      lookupToken: (id) => deps.storage.meta.getToken(id),
       clockOffsetMs: deps.clock.offsetMs?.() ?? 0,
-      bucketExists: (bucket) => deps.storage.meta.getBucket(bucket) !== undefined,
-      objectExists: (bucket, key) => deps.storage.meta.getObject(bucket, key) !== undefined,
-    }));
+    })));
   } catch (error) {
     if (!(error instanceof ExplainInputError)) throw error;
     const message = html`<p class="verdict refused" id="explain-verdict">${error.message}</p>`;
