@@ -81,7 +81,6 @@ async function printLog(db: Database.Database, opts: LogOptions): Promise<void> 
     return;
   }
   const print = (r: LoggedRequest) => process.stdout.write(`${opts.json ? JSON.stringify(r) : formatLogLine(r)}\n`);
-  [...latest].reverse().forEach(print);
   let lastId = latest[0]?.id ?? maxId(db);
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
@@ -100,6 +99,9 @@ async function printLog(db: Database.Database, opts: LogOptions): Promise<void> 
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Printed only once the handlers are in: a script that stops `log --follow` as soon as it
+    // reads a line gets a clean exit, not Node's default kill.
+    [...latest].reverse().forEach(print);
   });
 }
 

@@ -89,9 +89,28 @@ export function serveCommand(): Command {
       const initLines = opts.init
         ? describeInitResult(applyInitToDataDir(config.dataDir, readInitFile(opts.init), config)).map((l) => `signet: init ${opts.init}: ${l}\n`)
         : [];
-      const running = await startServer(config, {
+      // Handlers go in before anything is printed: a script that sends SIGINT the moment it reads
+      // the listening line must get the graceful stop (exit 0), never Node's default kill.
+      let running: Awaited<ReturnType<typeof startServer>> | undefined;
+      let stopSignal: string | undefined;
+      const stop = (signal: string) => {
+        if (stopSignal !== undefined) return;
+        stopSignal = signal;
+        process.stdout.write(`signet: ${signal} received, finishing requests in flight\n`);
+        if (running) closeAndExit(running);
+      };
+      const closeAndExit = (r: NonNullable<typeof running>) =>
+        r.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      running = await startServer(config, {
         onRequestDone: quiet ? undefined : (r) => process.stdout.write(`${formatLine(r)}\n`),
       });
+      // A signal that came while the server was starting stops it now, before it announces itself.
+      if (stopSignal !== undefined) return void closeAndExit(running);
       for (const line of initLines) process.stdout.write(line);
       process.stdout.write(
         `signet: data directory ${config.dataDir}, region ${config.region}, root access key id ${config.rootAccessKeyId}` +
@@ -101,17 +120,5 @@ export function serveCommand(): Command {
       if (config.demoAccessKeyId !== undefined) {
         process.stdout.write(`signet: browser-upload demo at ${running.url}/_signet/demo/upload (policies signed with access key id ${config.demoAccessKeyId})\n`);
       }
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        process.stdout.write(`signet: ${signal} received, finishing requests in flight\n`);
-        running.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
     });
 }
