@@ -34,10 +34,19 @@ export async function openStorage(dataDir: string, options: OpenStorageOptions =
   try {
     if (options.sweep) await sweepOrphans(blobs, meta);
   } catch (error) {
+    blobs.close();
     meta.close();
     throw error;
   }
-  return { dataDir, blobs, meta, close: () => meta.close() };
+  return {
+    dataDir,
+    blobs,
+    meta,
+    close: () => {
+      blobs.close();
+      meta.close();
+    },
+  };
 }
 
 /** The database alone, synchronously (CLI commands that never touch object bytes). */

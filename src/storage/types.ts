@@ -143,6 +143,8 @@ export interface BlobStore {
   cleanTemp(): Promise<void>;
   /** Every blob id on disk (for the orphan sweep at start). */
   listBlobIds(): Promise<string[]>;
+  /** Releases the directory descriptors kept for flushing (the storage is closing). */
+  close(): void;
 }
 
 export interface MetadataStore {

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     servers[name] = await startTarget(name, {
       beforeRoot,
       floorFsync: !args['floor-no-fsync'],
-      nodeArgs: name === 'signet' && args.profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(args.profile)] : undefined,
+      nodeArgs: name === 'signet' && args.profile ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', resolve(args.profile)] : undefined,
     });
   }
   try {

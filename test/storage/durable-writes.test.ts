@@ -12,7 +12,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createBlobStore, InvalidBlobIdError } from '../../src/storage/blob-store.ts';
 import { openMetadataStore } from '../../src/storage/metadata-store.ts';
 import type { ObjectRecord } from '../../src/storage/types.ts';
-import { createGroupFlush } from '../../src/storage/wal-sync.ts';
+import { createGroupFlush } from '../../src/storage/group-flush.ts';
 import { useTempDirs } from './temp-dir.ts';
 
 const tempDir = useTempDirs();

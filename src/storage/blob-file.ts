@@ -1,0 +1,91 @@
+/**
+ * The sink an upload streams into: a new file (created exclusively, 0600), with the MD5 and
+ * the byte count taken as the bytes go by, and its descriptor left open at the end so that the
+ * blob store can rename the file and flush it in parallel (blob-store.ts).
+ *
+ *   source ──▶ BlobFile: md5.update, write(fd) ──▶ finished: fd handed over, still open
+ *                       └ failed or destroyed ──▶ fd closed here
+ *
+ * Hashing here rather than in a Transform before an fs.WriteStream saves one stream stage per
+ * chunk; chunks that queue while a write is in flight go down in one writev.
+ */
+import { close, open, write, writev } from 'node:fs';
+import type { Hash } from 'node:crypto';
+import { Writable } from 'node:stream';
+
+export class BlobFile extends Writable {
+  /** Bytes written */
+  size = 0;
+  private fd: number | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly md5: Hash | undefined,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+
+  /** The open descriptor of a finished file; its owner must close it. */
+  takeDescriptor(): number {
+    if (!this.finished || this.fd === undefined) throw new Error('BlobFile: not finished');
+    const fd = this.fd;
+    this.fd = undefined;
+    return fd;
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    open(this.path, 'wx', 0o600, (error, fd) => {
+      if (!error) this.fd = fd;
+      callback(error);
+    });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.md5?.update(chunk);
+    this.size += chunk.length;
+    writeFully(this.fd!, chunk, callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    const buffers = chunks.map((c) => c.chunk);
+    for (const buffer of buffers) {
+      this.md5?.update(buffer);
+      this.size += buffer.length;
+    }
+    writevFully(this.fd!, buffers, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.finished = true;
+    callback();
+  }
+
+  /** Runs on failure and, with no error, after finishing: only a handed-over fd stays open. */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const fd = this.fd;
+    if (fd === undefined || (this.finished && !error)) return callback(error);
+    this.fd = undefined;
+    close(fd, () => callback(error));
+  }
+}
+
+/** A regular file may take fewer bytes than asked (a full disk reports it next time): loop. */
+function writeFully(fd: number, buffer: Buffer, callback: (error?: Error | null) => void): void {
+  write(fd, buffer, 0, buffer.length, null, (error, written) => {
+    if (error) return callback(error);
+    if (written < buffer.length) return writeFully(fd, buffer.subarray(written), callback);
+    callback();
+  });
+}
+
+function writevFully(fd: number, buffers: Buffer[], callback: (error?: Error | null) => void): void {
+  writev(fd, buffers, null, (error, written) => {
+    if (error) return callback(error);
+    let rest = written;
+    while (buffers.length > 0 && rest >= buffers[0]!.length) rest -= buffers.shift()!.length;
+    if (buffers.length === 0) return callback();
+    buffers[0] = buffers[0]!.subarray(rest);
+    writevFully(fd, buffers, callback);
+  });
+}
