@@ -16,23 +16,13 @@ import { createBucket } from './requests.ts';
 import { startTarget, type TargetName } from './targets.ts';
 import { BUCKET, W1, W2, W3_GET, W3_PUT, W5, W7, type Workload } from './workloads.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    only: { type: 'string', default: 'W3-PUT' },
-    targets: { type: 'string', default: 'floor,signet' },
-    duration: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '16' },
-    /** Record the server with `perf record -g` during the load into this file (JIT frames named) */
-    perf: { type: 'string' },
-  },
-});
 
 const ALL: Workload[] = [W1, W2, W3_PUT, W3_GET, W5, W7];
 const TICKS = 100;
 
 type Split = Record<string, { user: number; system: number }>;
 
-function threadTimes(pid: number): Split {
+export function threadTimes(pid: number): Split {
   const out: Split = {};
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     let stat: string;
@@ -51,43 +41,58 @@ function threadTimes(pid: number): Split {
   return out;
 }
 
-for (const id of args.only.split(',')) {
-  const workload = ALL.find((w) => w.id === id);
-  if (!workload) throw new Error(`unknown workload ${id}`);
-  for (const name of args.targets.split(',') as TargetName[]) {
-    const target = await startTarget(name, args.perf ? { nodeArgs: ['--perf-basic-prof'] } : {});
-    try {
-      await createBucket(target, BUCKET);
-      const prepared = await workload.prepare(target);
-      if (!prepared.ok) throw new Error(prepared.reason);
-      const perf = args.perf
-        ? spawn('perf', ['record', '-F', '999', '-g', '-p', String(target.pid), '-o', `${args.perf}.${id}.${name}`], { stdio: 'ignore' })
-        : undefined;
-      const before = threadTimes(target.pid);
-      const result = await runLoad({
-        origin: target.origin,
-        serverPid: target.pid,
-        pool: prepared.pool,
-        expectStatus: prepared.expectStatus,
-        connections: Number(args.connections),
-        durationSec: Number(args.duration),
-      });
-      const after = threadTimes(target.pid);
-      if (perf) {
-        perf.kill('SIGINT');
-        await new Promise((resolve) => perf.on('exit', resolve));
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      only: { type: 'string', default: 'W3-PUT' },
+      targets: { type: 'string', default: 'floor,signet' },
+      duration: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '16' },
+      /** Record the server with `perf record -g` during the load into this file (JIT frames named) */
+      perf: { type: 'string' },
+    },
+  });
+  for (const id of args.only.split(',')) {
+    const workload = ALL.find((w) => w.id === id);
+    if (!workload) throw new Error(`unknown workload ${id}`);
+    for (const name of args.targets.split(',') as TargetName[]) {
+      const target = await startTarget(name, args.perf ? { nodeArgs: ['--perf-basic-prof'] } : {});
+      try {
+        await createBucket(target, BUCKET);
+        const prepared = await workload.prepare(target);
+        if (!prepared.ok) throw new Error(prepared.reason);
+        const perf = args.perf
+          ? spawn('perf', ['record', '-F', '999', '-g', '-p', String(target.pid), '-o', `${args.perf}.${id}.${name}`], { stdio: 'ignore' })
+          : undefined;
+        const before = threadTimes(target.pid);
+        const result = await runLoad({
+          origin: target.origin,
+          serverPid: target.pid,
+          pool: prepared.pool,
+          expectStatus: prepared.expectStatus,
+          connections: Number(args.connections),
+          durationSec: Number(args.duration),
+        });
+        const after = threadTimes(target.pid);
+        if (perf) {
+          perf.kill('SIGINT');
+          await new Promise((resolve) => perf.on('exit', resolve));
+        }
+        const n = result.answered;
+        console.log(`${id} ${name}: ${Math.round(result.perSec)} req/s, ${n} answers; CPU ms per answer (user + system):`);
+        for (const [group, t] of Object.entries(after)) {
+          const b = before[group] ?? { user: 0, system: 0 };
+          const user = ((t.user - b.user) * 1000) / n;
+          const system = ((t.system - b.system) * 1000) / n;
+          if (user + system < 0.005) continue;
+          console.log(`  ${group.padEnd(16)} ${user.toFixed(3)} + ${system.toFixed(3)} = ${(user + system).toFixed(3)}`);
+        }
+      } finally {
+        await target.stop();
       }
-      const n = result.answered;
-      console.log(`${id} ${name}: ${Math.round(result.perSec)} req/s, ${n} answers; CPU ms per answer (user + system):`);
-      for (const [group, t] of Object.entries(after)) {
-        const b = before[group] ?? { user: 0, system: 0 };
-        const user = ((t.user - b.user) * 1000) / n;
-        const system = ((t.system - b.system) * 1000) / n;
-        if (user + system < 0.005) continue;
-        console.log(`  ${group.padEnd(16)} ${user.toFixed(3)} + ${system.toFixed(3)} = ${(user + system).toFixed(3)}`);
-      }
-    } finally {
-      await target.stop();
     }
   }
 }
+
+// Imported by cpu-split-big.ts for threadTimes: run only as a script.
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,34 @@
+/**
+ * cpu-split.ts for W4: one big presigned PUT per server, with its CPU split by thread.
+ *
+ *   npx tsx test/bench/cpu-split-big.ts [--mib 512] [--targets floor,signet] [--profile DIR]
+ */
+import { parseArgs } from 'node:util';
+import { threadTimes } from './cpu-split.ts';
+import { createBucket, presignedPaths } from './requests.ts';
+import { startTarget, type TargetName } from './targets.ts';
+import { bigBody, bigPut } from './transfer.ts';
+import { BUCKET } from './workloads.ts';
+
+const { values: args } = parseArgs({
+  options: { mib: { type: 'string', default: '512' }, targets: { type: 'string', default: 'floor,signet' }, profile: { type: 'string' } },
+});
+const body = bigBody(Number(args.mib) * 1024 * 1024);
+for (const name of args.targets.split(',') as TargetName[]) {
+  const target = await startTarget(name, args.profile && name === 'signet' ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', args.profile] } : {});
+  try {
+    await createBucket(target, BUCKET);
+    const [put] = await presignedPaths(target, 'PUT', BUCKET, ['w4/big']);
+    const before = threadTimes(target.pid);
+    const r = await bigPut(target.origin, put!, target.pid, body);
+    const after = threadTimes(target.pid);
+    console.log(`${name}: ${r.mibPerSec.toFixed(0)} MiB/s; CPU seconds (user + system):`);
+    for (const [group, t] of Object.entries(after)) {
+      const b = before[group] ?? { user: 0, system: 0 };
+      if (t.user + t.system - b.user - b.system < 0.02) continue;
+      console.log(`  ${group.padEnd(16)} ${(t.user - b.user).toFixed(2)} + ${(t.system - b.system).toFixed(2)}`);
+    }
+  } finally {
+    await target.stop();
+  }
+}
