@@ -23,7 +23,7 @@ import type { Access } from './access/types.ts';
 import { bucketNameProblem } from './bucket-name.ts';
 import { parseDuration } from './cli/options.ts';
 import { DEFAULTS, validateConfig, type Config } from './config.ts';
-import type { RequestRecord } from './http/app.ts';
+import type { RequestRecord } from './http/s3-handler.ts';
 import { permissiveRule } from './http/cors.ts';
 import { applyInitToDataDir, checkInit, readInitFile, durationSeconds, type CheckedInit, type SignetInit } from './init/index.ts';
 import { serverClock, startServer, type RunningServer } from './server.ts';
@@ -32,7 +32,7 @@ import type { ExplainReport } from './explain/types.ts';
 
 export type { Access } from './access/types.ts';
 export type { CreatedTokenJson } from './access/new-token.ts';
-export type { RequestRecord } from './http/app.ts';
+export type { RequestRecord } from './http/s3-handler.ts';
 export type { SignetInit, InitBucket, InitToken, InitCorsRule } from './init/index.ts';
 export { InitError } from './init/index.ts';
 export type { ExplainReport } from './explain/types.ts';

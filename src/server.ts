@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock, type Config } from './config.ts';
-import { createApp, createRequestListener, type ExpectingRequest, type RequestRecord } from './http/app.ts';
+import { createRequestListener, type ExpectingRequest, type RequestRecord } from './http/s3-handler.ts';
 import { attachRequestLog, openRequestLog } from './log/request-log.ts';
 import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/types.ts';
@@ -82,7 +82,6 @@ export async function startServer(config: Readonly<Config>, options: StartOption
     options.onRequestDone?.(entry);
   };
   const deps = { config, storage, clock, onRequestDone };
-  const app = createApp(deps);
   const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
   const server = createServer(
     {
@@ -91,10 +90,11 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       keepAliveTimeout: timeouts.keepAliveMs,
       connectionsCheckingInterval: timeouts.checkIntervalMs,
     },
-    createRequestListener(deps, app),
+    // Express and signet's endpoints are loaded on the first request for one of them.
+    createRequestListener(deps, async () => (await import('./http/app.ts')).createApp(deps)),
   );
   server.timeout = timeouts.idleMs;
-  // Answer `Expect: 100-continue` only once the operation starts reading the body (src/http/app.ts),
+  // Answer `Expect: 100-continue` only once the operation starts reading the body (src/http/s3-handler.ts),
   // so an upload refused by its headers (signature, scope, size, key) is never sent: as S3 does.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     (req as IncomingMessage & ExpectingRequest).signetExpectsContinue = true;

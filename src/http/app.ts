@@ -1,75 +1,22 @@
 /**
- * The HTTP edge. `createApp` builds an Express app that never listens and never reads
- * process.env: config, storage and the clock come in as arguments.
+ * The HTTP edge as an Express app. `createApp` builds one that never listens and never reads
+ * process.env: config, storage and the clock come in as arguments. S3 requests go to the
+ * handler of s3-handler.ts; Express adds signet's own endpoints under /_signet (health, the
+ * request log, the inspector, the demo).
  *
- * Every S3 request goes through the same three steps (the adapter pattern of Hono's jwt
- * middleware): capture what was on the wire -> call the pure verifier -> map its failure to
- * an S3 error. Only then is the operation resolved, authorized against the token's scope and
- * run.
+ * The server (server.ts) loads this module only when one of those endpoints is first asked
+ * for: S3 requests and the health check are answered by s3-handler.ts without Express.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { VerificationStep } from '../auth/types.ts';
-import { verifyRequest } from '../auth/verify-request.ts';
-import { authorize } from '../access/authorize.ts';
-import type { AccessRequest } from '../access/types.ts';
-import type { Clock, Config } from '../config.ts';
-import { randomHex } from '../random-hex.ts';
-import type { Storage } from '../storage/types.ts';
-import { isBrowserPost, resolveAddress } from './address.ts';
-import type { Principal, RequestContext } from './context.ts';
-import { drainRequest } from './drain.ts';
-import { renderErrorXml } from './error-xml.ts';
-import { resolveOperation } from './operations/index.ts';
-import { S3Error, isS3Error } from './s3-errors.ts';
-import { captureSignableRequest, distinctHeaders, splitRequestTarget } from './signable-request.ts';
-import { corsHeaders, evaluatePreflight, findCorsRule, parseStoredCors } from './cors.ts';
+import { resolveAddress } from './address.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { inspectorRoutes } from './inspector/routes.ts';
-import { handlePostObject } from './post-object.ts';
+import { answerHealth, handleS3Request, sendError, startRequest, type AppDeps } from './s3-handler.ts';
 
-export interface AppDeps {
-  config: Readonly<Config>;
-  storage: Storage;
-  clock: Clock;
-  /** Called once per answered request (request log, console line). Never sees secrets. */
-  onRequestDone?: (entry: RequestRecord) => void;
-}
-
-/** What the app reports about each request it answered. */
-export interface RequestRecord {
-  requestId: string;
-  time: string;
-  method: string;
-  /** Path only: the query (with its signatures) is never recorded */
-  path: string;
-  bucket?: string;
-  key?: string;
-  authKind?: string;
-  accessKeyId?: string;
-  operation?: string;
-  status: number;
-  errorCode?: string;
-  /** The verifier's trace, for refusals */
-  steps?: VerificationStep[];
-  durationMs: number;
-  bytesIn: number;
-  bytesOut: number;
-}
-
-interface Locals {
-  requestId: string;
-  started: bigint;
-  socketBytesAtStart: number;
-  record: Partial<RequestRecord>;
-}
-
-export function newRequestId(): string {
-  return randomHex(8).toUpperCase();
-}
+export * from './s3-handler.ts';
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, storage, clock } = deps;
+  const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -82,13 +29,12 @@ export function createApp(deps: AppDeps): express.Express {
 
   // signet's own endpoints. Not on virtual-hosted requests: there /_signet/… is an object key.
   const signetRoutes = express.Router();
-  signetRoutes.get('/health', (_req, res) => {
-    res.json({ status: 'ok', service: 'signet', region: config.region, time: clock.now().toISOString() });
-  });
+  signetRoutes.get('/health', (req, res) => answerHealth(req, res, deps));
   if (config.demoAccessKeyId !== undefined) signetRoutes.use('/demo', demoRoutes(deps));
   signetRoutes.use(inspectorRoutes(deps));
   app.use('/_signet', (req: Request, res: Response, next: NextFunction) => {
-    if (resolveAddress(req.headers.host, '/').style === 'virtual') return next('router');
+    // next(), not next('router'): that would leave the app and skip the S3 handler below.
+    if (resolveAddress(req.headers.host, '/').style === 'virtual') return next();
     signetRoutes(req, res, next);
   });
 
@@ -105,267 +51,4 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   return app;
-}
-
-/**
- * The server's request listener. S3 requests skip Express: its per-request set-up and router
- * cost about 0.1 ms, which the S3 path (one handler, no routes) gains nothing from. Whatever
- * might be one of signet's own endpoints (a path starting /_signet, in any case) goes through
- * the app as before, which also sends a virtual-hosted /_signet/… key on to the S3 handler.
- */
-export function createRequestListener(deps: AppDeps, app: express.Express = createApp(deps)): (req: IncomingMessage, res: ServerResponse) => void {
-  return (incoming, outgoing) => {
-    if (/^\/_signet/i.test(splitRequestTarget(incoming.url ?? '/').rawPath)) {
-      app(incoming, outgoing);
-      return;
-    }
-    const req = incoming as Request;
-    const res = outgoing as Response;
-    res.locals = Object.create(null) as Response['locals'];
-    startRequest(req, res, deps);
-    handleS3Request(req, res, deps).catch((err: unknown) => sendError(err, req, res));
-  };
-}
-
-/** Every request: its id, signet's headers, the request record and the idle watch. */
-function startRequest(req: Request, res: Response, deps: AppDeps): void {
-  const locals: Locals = { requestId: newRequestId(), started: process.hrtime.bigint(), socketBytesAtStart: req.socket?.bytesRead ?? 0, record: {} };
-  res.locals.signet = locals;
-  res.setHeader('x-amz-request-id', locals.requestId);
-  res.setHeader('x-amz-id-2', hostIdFor(locals.requestId));
-  res.setHeader('Server', 'signet');
-  const offset = deps.clock.offsetMs?.() ?? 0;
-  if (offset !== 0) res.setHeader('x-signet-clock-offset', String(offset));
-  if (deps.onRequestDone) {
-    const onDone = deps.onRequestDone;
-    res.on('close', () => onDone(finishRecord(req, res, locals)));
-  }
-  watchIdle(req, res);
-}
-
-async function handleS3Request(req: Request, res: Response, deps: AppDeps): Promise<void> {
-  const { config, storage, clock } = deps;
-  const locals = res.locals.signet as Locals;
-  const now = clock.now();
-  const headers = distinctHeaders(req);
-  const hostHeader = headers.host?.[0];
-  const address = resolveAddress(hostHeader, captureSignableRequest(req, headers, undefined).rawPath);
-  const signable = captureSignableRequest(req, headers, address.virtualHostBucket);
-  locals.record.bucket = address.bucket;
-  locals.record.key = address.key;
-
-  // CORS comes before authentication: a browser's preflight carries no credentials, and a
-  // refusal must carry the Access-Control-* headers for the page to be able to read it.
-  const origin = headers.origin?.[0];
-  if (req.method === 'OPTIONS') return answerPreflight(req, res, storage, address.bucket, address.key, headers);
-  if (origin && address.bucket) applyCorsHeaders(res, storage, address.bucket, origin, req.method);
-
-  if (isBrowserPost(req.method, address, signable.rawQuery)) {
-    locals.record.operation = 'PostObject';
-    if (!/^multipart\/form-data\b/i.test(headers['content-type']?.[0] ?? '')) {
-      throw new S3Error('PostNotMultipart', { elements: { Condition: 'Bucket POST must be of the enclosure-type multipart/form-data' } });
-    }
-    return handlePostObject({
-      req,
-      res,
-      config,
-      storage,
-      clock,
-      now,
-      requestId: locals.requestId,
-      bucket: address.bucket!,
-      headers,
-      record: (patch) => Object.assign(locals.record, patch),
-    });
-  }
-
-  const result = verifyRequest(signable, {
-    now,
-    region: config.region,
-    lookupToken: (id) => storage.meta.getToken(id),
-  });
-  locals.record.authKind = result.kind;
-  locals.record.accessKeyId = result.accessKeyId;
-  if (!result.ok) {
-    const err = S3Error.fromAuthFailure(result.failure, result.steps);
-    if (result.failure.reason === 'HeaderRegionWrong') err.headers['x-amz-bucket-region'] = config.region;
-    throw err;
-  }
-
-  const principal: Principal = { kind: result.kind, token: result.token, payload: result.payload, steps: result.steps };
-  const ctx: RequestContext = {
-    req,
-    res,
-    config,
-    storage,
-    clock,
-    now,
-    requestId: locals.requestId,
-    bucket: address.bucket,
-    key: address.key,
-    query: new URLSearchParams(signable.rawQuery),
-    headers,
-    principal,
-    authorize(request: AccessRequest) {
-      const verdict = authorize(principal.token, request);
-      principal.steps.push(verdict.step);
-      if (!verdict.ok) throw S3Error.fromAuthFailure(verdict.failure, principal.steps);
-    },
-  };
-  const operation = resolveOperation(ctx);
-  locals.record.operation = operation.name;
-  ctx.authorize(operation.access(ctx));
-  // A client that sent `Expect: 100-continue` may send its body only once the operation reads
-  // it: a request refused by its headers (signature, scope, EntityTooLarge, KeyTooLongError…)
-  // never makes it upload (see the server's checkContinue handler).
-  if ((req as ExpectingRequest).signetExpectsContinue) continueWhenRead(req, res);
-  await operation.run(ctx);
-}
-
-function bucketCors(storage: Storage, bucket: string | undefined) {
-  if (!bucket) return undefined;
-  return parseStoredCors(storage.meta.getBucket(bucket)?.cors ?? null);
-}
-
-function answerPreflight(
-  req: Request,
-  res: Response,
-  storage: Storage,
-  bucket: string | undefined,
-  key: string | undefined,
-  headers: Record<string, string[]>,
-): void {
-  const corsHeaders = evaluatePreflight(bucketCors(storage, bucket), {
-    origin: headers.origin?.[0],
-    method: headers['access-control-request-method']?.[0],
-    requestHeaders: headers['access-control-request-headers']?.join(','),
-    resourceType: key === undefined ? 'BUCKET' : 'OBJECT',
-  });
-  for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
-  res.statusCode = 200;
-  res.end();
-  void req;
-}
-
-function applyCorsHeaders(res: Response, storage: Storage, bucket: string, origin: string, method: string): void {
-  const rules = bucketCors(storage, bucket);
-  const rule = rules && findCorsRule(rules, origin, method, []);
-  if (!rule) return;
-  for (const [name, value] of Object.entries(corsHeaders(rule, origin, undefined))) res.setHeader(name, value);
-}
-
-/**
- * Sends `100 Continue` when the body starts flowing (every body reader pipes the request, which
- * resumes it). sendError resumes a refused request still waiting for it only after writing its
- * answer, and a final answer makes the 100 moot.
- */
-function continueWhenRead(req: Request, res: Response): void {
-  req.once('resume', () => {
-    if (!res.headersSent && !res.writableEnded) res.writeContinue();
-  });
-}
-
-/**
- * The app's side of the server's idle timeout (src/server.ts SERVER_TIMEOUTS): Node emits
- * 'timeout' on the request while its body is incomplete, and on the response in every case.
- *
- *   body stalled      400 RequestTimeout, then the connection closes (sendError: Connection: close)
- *                     and the request is destroyed, which fails the body pipeline cleanly
- *   response stalled  the client stopped reading: cut the connection
- *   neither           the server itself is busy (a long CompleteMultipartUpload): keep waiting,
- *                     which a listener that does nothing achieves (Node destroys the socket only
- *                     when nobody listens)
- */
-function watchIdle(req: Request, res: Response): void {
-  req.on('timeout', () => {
-    sendError(new S3Error('RequestTimeout'), req, res);
-    // Node does not abort a request whose answer is complete when its connection closes: the
-    // operation still reading the body must be told it will never end, or its upload's temp
-    // file (and the operation itself) would wait forever.
-    const socket = req.socket;
-    if (socket.destroyed) req.destroy();
-    else socket.once('close', () => req.destroy());
-  });
-  res.on('timeout', () => {
-    if (!req.complete) return;
-    if (res.writableNeedDrain || (res.socket?.writableLength ?? 0) > 0) res.destroy();
-  });
-}
-
-/** Set by the server for requests that arrived with `Expect: 100-continue`. */
-export interface ExpectingRequest {
-  signetExpectsContinue?: boolean;
-}
-
-function hostIdFor(requestId: string): string {
-  return Buffer.from(`signet/${requestId}`).toString('base64');
-}
-
-function sendError(err: unknown, req: Request, res: Response): void {
-  const locals = res.locals.signet as Locals | undefined;
-  const requestId = locals?.requestId ?? newRequestId();
-  const s3err = isS3Error(err) ? err : new S3Error('InternalError', { cause: err });
-  if (!isS3Error(err)) {
-    // The stack goes to the server's stderr, never to the client.
-    console.error(`signet: internal error on ${req.method} ${safePath(req)}:`, err);
-  }
-  if (locals) {
-    locals.record.errorCode = s3err.code;
-    if (s3err.steps) locals.record.steps = s3err.steps;
-  }
-  if (res.headersSent) {
-    // Mid-stream failure: the only honest signal left is to cut the connection.
-    res.destroy();
-    return;
-  }
-  for (const [name, value] of Object.entries(s3err.headers)) res.setHeader(name, value);
-  res.statusCode = s3err.status;
-  const write = () => {
-    if (res.headersSent || res.destroyed) return;
-    if (req.method === 'HEAD' || s3err.status === 304) {
-      res.end();
-      return;
-    }
-    const body = renderErrorXml(s3err, safePath(req), requestId, hostIdFor(requestId));
-    res.setHeader('Content-Type', 'application/xml');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body);
-  };
-  if (req.complete) return write();
-  // A refused upload's body is never stored. A client that waits for `100 Continue` has not
-  // sent it and never will; one that stalled will not finish it: answer those at once and
-  // close. Otherwise read and drop what is left (when small) so the client can read the answer.
-  const waitingForContinue = (req as ExpectingRequest).signetExpectsContinue && !req.readableFlowing;
-  if (waitingForContinue || s3err.code === 'RequestTimeout') {
-    res.setHeader('Connection', 'close');
-    req.resume();
-    return write();
-  }
-  void drainRequest(req).then((drained) => {
-    if (!drained) res.setHeader('Connection', 'close');
-    write();
-  });
-}
-
-/** The request path without its query (which may carry signatures). */
-export function safePath(req: Request): string {
-  const url = req.originalUrl ?? req.url ?? '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
-function finishRecord(req: Request, res: Response, locals: Locals): RequestRecord {
-  const durationMs = Number(process.hrtime.bigint() - locals.started) / 1e6;
-  return {
-    requestId: locals.requestId,
-    time: new Date().toISOString(),
-    method: req.method,
-    path: safePath(req),
-    status: res.statusCode,
-    durationMs: Math.round(durationMs * 10) / 10,
-    // Read from the connection while this request was served (its body; keep-alive safe).
-    bytesIn: Math.max(0, (req.socket?.bytesRead ?? 0) - locals.socketBytesAtStart),
-    bytesOut: Number(res.getHeader('content-length') ?? 0),
-    ...locals.record,
-  };
 }

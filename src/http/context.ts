@@ -1,5 +1,5 @@
 /**
- * What an S3 operation handler receives. Built by the app (src/http/app.ts) after the request
+ * What an S3 operation handler receives. Built by the app (src/http/s3-handler.ts) after the request
  * was verified and its address resolved; handlers never look at signatures.
  */
 import type { Request, Response } from 'express';

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { Clock, Config } from '../config.ts';
 import type { Storage } from '../storage/types.ts';
-import type { RequestRecord } from './app.ts';
+import type { RequestRecord } from './s3-handler.ts';
 
 export interface PostObjectInput {
   req: Request;

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { VerificationStep } from '../auth/types.ts';
-import type { RequestRecord } from '../http/app.ts';
+import type { RequestRecord } from '../http/s3-handler.ts';
 import { DATABASE_FILE } from '../storage/open-storage.ts';
 import type { Storage } from '../storage/types.ts';
 import { migrate } from '../storage/migrations.ts';

@@ -1,7 +1,7 @@
 /** `signet serve`: settings from flags > environment > defaults (CONTRACT.md). */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, ENV_NAMES, validateConfig, type Config } from '../../config.ts';
-import type { RequestRecord } from '../../http/app.ts';
+import type { RequestRecord } from '../../http/s3-handler.ts';
 import { startServer } from '../../server.ts';
 import { applyInitToDataDir, describeInitResult, readInitFile } from '../../init/index.ts';
 

@@ -11,7 +11,7 @@
  */
 import { explainDepsFrom } from '../../explain-deps.ts';
 import type { Request, Response } from 'express';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../s3-handler.ts';
 import { explainRequest, redactExpectedSignatures } from '../../explain/explain.ts';
 import { ExplainInputError, parseHeaderLine } from '../../explain/request.ts';
 import type { ExplainInput, ExplainReport, Hint } from '../../explain/types.ts';

@@ -10,7 +10,7 @@
  * presigned, verified by the same verifier as S3 requests). Anything else: 403.
  */
 import type { Request, Response } from 'express';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../s3-handler.ts';
 import { verifyRequest } from '../../auth/verify-request.ts';
 import { MAX_LIMIT, parseStatusFilter, requestLogOf, type RequestLogQuery } from '../../log/request-log.ts';
 import { redactText } from '../../log/redact.ts';

@@ -13,7 +13,7 @@
  * Nothing here changes state: the inspector only reads.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../s3-handler.ts';
 import { requestLogOf } from '../../log/request-log.ts';
 import { inspectorGuard } from './access.ts';
 import { explainPage, hintsForLoggedRequest } from './explain-page.ts';
