@@ -224,3 +224,34 @@ describe('blob ids that try to leave the data directory', () => {
     expect(await readFile(join(parent, 'victim'), 'utf8')).toBe('keep me');
   });
 });
+
+describe('BlobStore.write, bodies larger than the background flush interval', () => {
+  it('a 40 MiB body (two background flushes) is stored byte for byte with its MD5', async () => {
+    const { dataDir, blobs } = await newStore();
+    const chunk = Buffer.alloc(1024 * 1024);
+    const hash = createHash('md5');
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < 40; i++) {
+      const c = Buffer.from(chunk.fill(i));
+      chunks.push(c);
+      hash.update(c);
+    }
+    const written = await blobs.write(Readable.from(chunks));
+    expect(written.size).toBe(40 * 1024 * 1024);
+    expect(written.md5Hex).toBe(hash.digest('hex'));
+    const stored = await readFile(join(dataDir, 'blobs', written.blobId.slice(0, 2), written.blobId));
+    expect(md5(stored)).toBe(written.md5Hex);
+    blobs.close();
+  });
+
+  it('a source that fails after 20 MiB (a background flush under way) leaves nothing in blobs/ or tmp/', async () => {
+    const { dataDir, blobs } = await newStore();
+    const failure = new Error('client went away after 20 MiB');
+    const chunks = Array.from({ length: 20 }, (_, i) => Buffer.alloc(1024 * 1024, i));
+    const outcome = await blobs.write(failingSource(chunks, failure, join(dataDir, 'tmp'))).then(() => 'resolved', (error: unknown) => error);
+    expect(outcome).toBe(failure);
+    expect(await filesUnder(join(dataDir, 'blobs'))).toEqual([]);
+    expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
+    blobs.close();
+  });
+});
