@@ -15,7 +15,7 @@ const { values: args } = parseArgs({
 });
 const body = bigBody(Number(args.mib) * 1024 * 1024);
 for (const name of args.targets.split(',') as TargetName[]) {
-  const target = await startTarget(name, args.profile ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', args.profile] } : process.env.X_NODEARGS ? { nodeArgs: process.env.X_NODEARGS.split(' ') } : {});
+  const target = await startTarget(name, args.profile ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', args.profile] } : {});
   try {
     await createBucket(target, BUCKET);
     const [put] = await presignedPaths(target, 'PUT', BUCKET, ['w4/big']);
