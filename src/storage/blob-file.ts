@@ -28,8 +28,13 @@ export class BlobFile extends Writable {
   private fd: number | undefined;
   private finished = false;
   private unflushed = 0;
-  private flushing: Promise<void> | undefined;
+  /** A write or writev in flight on the thread pool */
+  private writing = false;
+  /** A background fdatasync in flight */
+  private flushing = false;
   private flushError: Error | undefined;
+  /** Waiting for the descriptor to be unused (see whenQuiet) */
+  private waiters: Array<() => void> = [];
 
   constructor(
     private readonly path: string,
@@ -59,6 +64,7 @@ export class BlobFile extends Writable {
     if (this.flushError) return callback(this.flushError);
     this.md5?.update(chunk);
     this.size += chunk.length;
+    this.writing = true;
     writeFully(this.fd!, chunk, (error) => this.written(chunk.length, error, callback));
   }
 
@@ -71,20 +77,26 @@ export class BlobFile extends Writable {
       bytes += buffer.length;
     }
     this.size += bytes;
+    this.writing = true;
     writevFully(this.fd!, buffers, (error) => this.written(bytes, error, callback));
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.afterFlush(() => {
+    this.whenQuiet(() => {
       if (this.flushError) return callback(this.flushError);
       this.finished = true;
       callback();
     });
   }
 
-  /** Runs on failure and, with no error, after finishing: only a handed-over fd stays open. */
+  /**
+   * Runs on failure and, with no error, after finishing: only a handed-over fd stays open.
+   * A stream can be destroyed while a write is in flight (the client went away): the
+   * descriptor is closed only once that write is back, or the number could be reused by
+   * another upload's file before the write lands, and the write land in that file.
+   */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.afterFlush(() => {
+    this.whenQuiet(() => {
       const fd = this.fd;
       if (fd === undefined || (this.finished && !error)) return callback(error);
       this.fd = undefined;
@@ -94,25 +106,34 @@ export class BlobFile extends Writable {
 
   /** Counts written bytes; starts a background flush every FLUSH_EVERY_BYTES. */
   private written(bytes: number, error: Error | null | undefined, callback: (error?: Error | null) => void): void {
-    if (error) return callback(error);
-    this.unflushed += bytes;
-    if (this.unflushed >= FLUSH_EVERY_BYTES && !this.flushing) {
-      this.unflushed = 0;
-      this.flushing = new Promise<void>((resolve) =>
+    this.writing = false;
+    if (!error) {
+      this.unflushed += bytes;
+      if (this.unflushed >= FLUSH_EVERY_BYTES && !this.flushing) {
+        this.unflushed = 0;
+        this.flushing = true;
         fdatasync(this.fd!, (flushError) => {
           if (flushError) this.flushError ??= flushError;
-          this.flushing = undefined;
-          resolve();
-        }),
-      );
+          this.flushing = false;
+          this.quieted();
+        });
+      }
     }
-    callback();
+    // The callback may start the next write at once: only then is it known whether the
+    // descriptor has gone quiet.
+    callback(error);
+    this.quieted();
   }
 
-  /** Runs `then` once no background flush is using the descriptor. */
-  private afterFlush(then: () => void): void {
-    if (this.flushing) void this.flushing.then(then);
-    else then();
+  /** Runs `then` once no write and no background flush is using the descriptor. */
+  private whenQuiet(then: () => void): void {
+    if (!this.writing && !this.flushing) then();
+    else this.waiters.push(then);
+  }
+
+  private quieted(): void {
+    if (this.writing || this.flushing || this.waiters.length === 0) return;
+    for (const waiter of this.waiters.splice(0)) waiter();
   }
 }
 
