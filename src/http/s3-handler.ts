@@ -90,7 +90,6 @@ export function createRequestListener(
     // On a virtual-hosted bucket, /_signet/… is an object key like any other.
     if (/^\/_signet/i.test(rawPath) && resolveAddress(incoming.headers.host, '/').style !== 'virtual') {
       if (isHealthRequest(incoming, rawPath)) {
-        res.locals = Object.create(null) as Response['locals'];
         startRequest(req, res, deps);
         answerHealth(req, res, deps);
         return;
@@ -104,14 +103,12 @@ export function createRequestListener(
         },
         (err: unknown) => {
           loading = undefined;
-          res.locals = Object.create(null) as Response['locals'];
           startRequest(req, res, deps);
           sendError(err, req, res);
         },
       );
       return;
     }
-    res.locals = Object.create(null) as Response['locals'];
     startRequest(req, res, deps);
     handleS3Request(req, res, deps).catch((err: unknown) => sendError(err, req, res));
   };
@@ -132,8 +129,12 @@ export function answerHealth(req: IncomingMessage, res: ServerResponse, deps: Ap
   else res.end(body);
 }
 
-/** Every request: its id, signet's headers, the request record and the idle watch. */
+/**
+ * Every request: its id, signet's headers, the request record and the idle watch. Outside
+ * Express (the listener's own paths) `res.locals` is made here.
+ */
 export function startRequest(req: Request, res: Response, deps: AppDeps): void {
+  res.locals ??= Object.create(null) as Response['locals'];
   const locals: Locals = { requestId: newRequestId(), started: process.hrtime.bigint(), socketBytesAtStart: req.socket?.bytesRead ?? 0, record: {} };
   res.locals.signet = locals;
   res.setHeader('x-amz-request-id', locals.requestId);
