@@ -3,13 +3,15 @@
  * loop, libuv's thread pool and the rest (V8's GC and compiler threads). A diagnostic for
  * `npm run bench` figures, not a benchmark itself.
  *
- *   npx tsx test/bench/cpu-split.ts [--only W3-PUT] [--targets signet,floor] [--duration 3] [--perf FILE]
+ *   npx tsx test/bench/cpu-split.ts [--only W3-PUT] [--targets signet,floor] [--duration 3] [--perf FILE] [--cpu-prof DIR]
  *
  * --perf FILE records each server with `perf record -g` (node --perf-basic-prof names JIT
- * frames): read it with `perf report -i FILE.W3-PUT.signet`.
+ * frames): read it with `perf report -i FILE.W3-PUT.signet`. --cpu-prof DIR runs each server
+ * under `node --cpu-prof` (read the profile with profile-top.ts).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './load.ts';
 import { createBucket } from './requests.ts';
@@ -50,13 +52,24 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '16' },
       /** Record the server with `perf record -g` during the load into this file (JIT frames named) */
       perf: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      /** Extra node flags for the servers, space-separated (e.g. "--single-threaded-gc") */
+      'node-args': { type: 'string', default: '' },
+      /** Extra environment for the servers, comma-separated K=V (e.g. UV_THREADPOOL_SIZE=2) */
+      env: { type: 'string', default: '' },
     },
   });
   for (const id of args.only.split(',')) {
     const workload = ALL.find((w) => w.id === id);
     if (!workload) throw new Error(`unknown workload ${id}`);
     for (const name of args.targets.split(',') as TargetName[]) {
-      const target = await startTarget(name, args.perf ? { nodeArgs: ['--perf-basic-prof'] } : {});
+      const nodeArgs = [
+        ...args['node-args'].split(' ').filter(Boolean),
+        ...(args.perf ? ['--perf-basic-prof'] : []),
+        ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', resolve(args['cpu-prof'], `${id}.${name}`)] : []),
+      ];
+      const env = Object.fromEntries(args.env.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
+      const target = await startTarget(name, { nodeArgs, env });
       try {
         await createBucket(target, BUCKET);
         const prepared = await workload.prepare(target);

@@ -27,8 +27,8 @@ import { BUCKET, W1, W2, W3_GET, W3_PUT, W5, W7, w6, type Prepared, type Workloa
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: join(PROJECT_ROOT, 'test-output/bench.json') },
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '1.5' },
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '1' },
     connections: { type: 'string', default: '16' },
     'big-mib': { type: 'string', default: '1024' },
     'big-rounds': { type: 'string', default: '2' },
@@ -54,6 +54,11 @@ for (const name of targetNames) if (!TARGET_NAMES.includes(name)) throw new Erro
 const beforeRoot = args.before ? resolve(args.before) : undefined;
 if (beforeRoot) targetNames.splice(targetNames.indexOf('signet') + 1, 0, 'signet-before');
 if (!targetNames.includes('floor')) throw new Error('the floor is what every figure is a ratio to: keep it in --targets');
+
+/** The list started at index `by` and wrapped around: round N's order of the servers. */
+function rotate<T>(list: readonly T[], by: number): T[] {
+  return list.map((_, i) => list[(i + by) % list.length]!);
+}
 
 const selected = (id: string) => !only || only.has(id) || only.has(id.split('-')[0]!);
 const workloads: Workload[] = [W1, W2, W3_PUT, W3_GET, W5, w6(Number(args['list-keys'])), W7].filter((w) => selected(w.id));
@@ -162,7 +167,9 @@ async function main(): Promise<void> {
     const runs = new Map<string, LoadResult[]>();
     for (let round = 0; round < rounds; round++) {
       for (const workload of workloads) {
-        for (const name of targetNames) {
+        // Each round starts with the next server, so that none is always measured first (or
+        // right after the same neighbour); report.ts pairs the servers' rounds for the ratios.
+        for (const name of rotate(targetNames, round)) {
           const p = prepared.get(`${workload.id}/${name}`)!;
           if (!p.ok) continue;
           const options = { origin: servers[name].origin, serverPid: servers[name].pid, pool: p.pool, expectStatus: p.expectStatus, connections };
@@ -218,8 +225,7 @@ async function main(): Promise<void> {
         // Each round starts with the next server (floor, signet / signet, floor ...), and every
         // PUT starts once the previous server's gigabyte is on disk (`sync`): otherwise whoever
         // comes second pays for the writeback of the one before it.
-        const order = targetNames.map((_, i) => targetNames[(i + round) % targetNames.length]!);
-        for (const name of order) {
+        for (const name of rotate(targetNames, round)) {
           const s = servers[name];
           settleDisk();
           const put = await bigPut(s.origin, paths[name]!.put, s.pid, body);
