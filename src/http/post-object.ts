@@ -286,7 +286,9 @@ function verifyUpload(input: PostObjectInput, head: FormHead): VerifiedUpload {
     const { failure } = result;
     throw new S3Error(failure.reason, { message: failure.message, elements: failure.elements, steps });
   }
-  input.record({ key: result.key, steps });
+  // The steps go into the log only with a refusal (every throw below carries them), as for
+  // other requests: an accepted upload is logged without its trace.
+  input.record({ key: result.key });
 
   const uploads = head.otherFiles + (head.file ? 1 : 0);
   if (!head.file || uploads !== 1) {

@@ -284,6 +284,13 @@ describe('the request log records every answered request', () => {
     expect(chunk.steps!.at(-1)).toMatchObject({ name: 'payload', ok: false });
     expect(rows.map((r) => r.authKind)).toEqual(expect.arrayContaining(['sigv4-query', 'sigv4-header', 'sigv2-query', 'sigv2-header', 'post-sigv4', 'post-sigv2']));
   });
+
+  it('an accepted request, a browser POST upload among them, is logged without steps (the README: steps for refusals)', async () => {
+    const accepted = (await logged('?limit=10000')).filter((r) => r.status < 300);
+    const posts = accepted.filter((r) => r.authKind === 'post-sigv4' || r.authKind === 'post-sigv2');
+    expect(posts.length).toBeGreaterThan(0);
+    expect(accepted.filter((r) => r.steps !== null).map((r) => `${r.method} ${r.path} ${r.authKind}`)).toEqual([]);
+  });
 });
 
 describe('no signature is ever stored or printed', () => {
