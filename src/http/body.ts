@@ -62,11 +62,22 @@ export interface UploadBodyResult {
 }
 
 export interface UploadBody {
-  /** The object's bytes; errors with an S3Error before ending when the body is refused. */
-  stream: Readable;
-  /** Valid after `stream` has ended. */
+  /**
+   * The object's bytes: a stream that errors with an S3Error before ending when the body is
+   * refused, or, for a small body ({@link SMALL_BODY_BYTES}), the whole of it once read and
+   * verified (rejects with that S3Error). `await body.content` gives either.
+   */
+  content: Readable | Promise<Buffer>;
+  /** Valid once `content` has ended (resolved). */
   result(): UploadBodyResult;
 }
+
+/**
+ * A body declared this small by its Content-Length (not aws-chunked) is read whole into memory
+ * and checked in one go, with no stream stage between the socket and the file: for a 1 KiB
+ * upload the streams cost more than the bytes. Sixteen such uploads at once hold 1 MiB.
+ */
+export const SMALL_BODY_BYTES = 64 * 1024;
 
 interface ExpectedChecksum {
   algorithm: ChecksumAlgorithm;
@@ -85,6 +96,8 @@ interface UploadPlan {
   sha256Hex?: string;
   checksum?: ExpectedChecksum;
   streaming?: { payload: StreamingPayloadMode; decodedLength: number; announcedTrailers: string[] };
+  /** Content-Length, for a body that is not aws-chunked (HTTP itself holds the body to it) */
+  declaredLength?: number;
 }
 
 export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): UploadBody {
@@ -98,7 +111,14 @@ export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): Up
   const decoder = plan.streaming
     ? createAwsChunkedDecoder({ payload: plan.streaming.payload, announcedTrailers: plan.streaming.announcedTrailers })
     : undefined;
-  const verifier = new UploadVerifier(plan, decoder, steps);
+  if (!decoder && plan.declaredLength !== undefined && plan.declaredLength <= SMALL_BODY_BYTES) {
+    const checks = new BodyChecks(plan, undefined, steps);
+    const content = readWhole(source, checks, plan.declaredLength);
+    // A refusal can come before the consumer awaits (an aborted client): not an unhandled one.
+    content.catch(() => {});
+    return { content, result: () => checks.resultOrThrow() };
+  }
+  const verifier = new UploadVerifier(new BodyChecks(plan, decoder, steps));
 
   const fail = (err: Error): void => {
     if (!verifier.destroyed) verifier.destroy(withStep(toS3Error(err), steps));
@@ -120,13 +140,44 @@ export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): Up
     if (decoder && !decoder.destroyed) decoder.destroy();
   });
 
-  return {
-    stream: verifier,
-    result() {
-      if (!verifier.result) throw new Error('the upload body has not ended yet');
-      return verifier.result;
-    },
-  };
+  return { content: verifier, result: () => verifier.checks.resultOrThrow() };
+}
+
+/**
+ * The whole of a small body, checked. 'data' events straight from the request: reading resumes
+ * it (so a client waiting for `100 Continue` gets it, as with a pipe). A refused body has been
+ * read in full, so the answer goes out on the same connection; a client gone mid-body is
+ * IncompleteBody, as in the stream.
+ */
+function readWhole(source: Readable, checks: BodyChecks, declaredLength: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const settle = (error: Error | undefined, bytes?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      source.off('data', onData);
+      if (error) reject(withStep(toS3Error(error), checks.steps));
+      else resolve(bytes!);
+    };
+    const onData = (chunk: Buffer) => {
+      const tooMuch = checks.update(chunk);
+      if (tooMuch) settle(tooMuch);
+      else chunks.push(chunk);
+    };
+    source.on('data', onData);
+    source.once('end', () => {
+      try {
+        checks.finish();
+      } catch (error) {
+        return settle(error as Error);
+      }
+      settle(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, declaredLength));
+    });
+    source.once('error', (error) => settle(error));
+    // A request destroyed before its end (client gone, idle timeout) closes without 'end'.
+    source.once('close', () => settle(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })));
+  });
 }
 
 // ---- header checks (synchronous, before any byte is read)
@@ -147,7 +198,10 @@ function planUpload(opts: UploadBodyOptions): UploadPlan {
     plan.streaming = { payload: streaming, decodedLength, announcedTrailers };
   } else {
     const contentLength = headerValue(headers, 'content-length');
-    if (contentLength !== undefined && /^\d+$/.test(contentLength)) checkSize(Number(contentLength), maxBytes);
+    if (contentLength !== undefined && /^\d+$/.test(contentLength)) {
+      plan.declaredLength = Number(contentLength);
+      checkSize(plan.declaredLength, maxBytes);
+    }
   }
   return plan;
 }
@@ -219,7 +273,8 @@ function entityTooLarge(proposed: number, maxBytes: number): S3Error {
 
 // ---- the verifier (streaming checks)
 
-class UploadVerifier extends Transform {
+/** The streaming checks, fed chunk by chunk: by the verifier stage, or by readWhole. */
+class BodyChecks {
   result?: UploadBodyResult;
   private size = 0;
   private readonly md5: Hash = createHash('md5');
@@ -229,27 +284,25 @@ class UploadVerifier extends Transform {
   constructor(
     private readonly plan: UploadPlan,
     private readonly decoder: AwsChunkedDecoder | undefined,
-    private readonly steps: VerificationStep[] | undefined,
+    readonly steps: VerificationStep[] | undefined,
   ) {
-    super();
     if (plan.sha256Hex) this.sha256 = createHash('sha256');
     if (plan.checksum) this.checksum = createChecksum(plan.checksum.algorithm);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /** Hashes a chunk; the refusal (with the trace) when the body is already too long. */
+  update(chunk: Buffer): S3Error | undefined {
     this.size += chunk.length;
     const tooMuch = this.checkRunningSize();
-    if (tooMuch) {
-      callback(withStep(tooMuch, this.steps));
-      return;
-    }
+    if (tooMuch) return withStep(tooMuch, this.steps);
     this.md5.update(chunk);
     this.sha256?.update(chunk);
     this.checksum?.update(chunk);
-    callback(null, chunk);
+    return undefined;
   }
 
-  override _flush(callback: TransformCallback): void {
+  /** At the body's end: every check, the 'payload' step; throws the refusal with the trace. */
+  finish(): void {
     const md5 = this.md5.digest();
     try {
       this.checkDecodedLength();
@@ -258,10 +311,14 @@ class UploadVerifier extends Transform {
       const checksum = this.checkChecksum();
       this.result = { size: this.size, md5Hex: md5.toString('hex'), checksum };
       this.steps?.push(payloadStep(true, this.describe(checksum)));
-      callback();
     } catch (err) {
-      callback(withStep(err as Error, this.steps));
+      throw withStep(err as Error, this.steps);
     }
+  }
+
+  resultOrThrow(): UploadBodyResult {
+    if (!this.result) throw new Error('the upload body has not ended yet');
+    return this.result;
   }
 
   /** Fails as soon as the body is known to be too long, before more of it reaches disk. */
@@ -325,6 +382,28 @@ class UploadVerifier extends Transform {
       checksum ? checksum.algorithm : undefined,
     ].filter((c) => c !== undefined);
     return `${this.size} bytes received${checked.length > 0 ? `; ${checked.join(', ')} verified` : ''}`;
+  }
+}
+
+/** The checks as a stream stage: chunks pass through once hashed; a refusal errors the stream. */
+class UploadVerifier extends Transform {
+  constructor(readonly checks: BodyChecks) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const tooMuch = this.checks.update(chunk);
+    if (tooMuch) callback(tooMuch);
+    else callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.checks.finish();
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
   }
 }
 

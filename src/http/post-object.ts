@@ -360,7 +360,7 @@ async function storeUpload(input: PostObjectInput, upload: VerifiedUpload, file:
     limited.destroy();
     throw withSteps(err, steps);
   }
-  const written = await storage.blobs.write(body.stream, { md5: false });
+  const written = await storage.blobs.write(await body.content, { md5: false });
   const result = body.result();
   const etag = `"${result.md5Hex}"`;
   const metadata: ObjectMetadata = { ...upload.metadata, ...(result.checksum ? { checksum: result.checksum } : {}) };

@@ -138,7 +138,7 @@ export class BlobFile extends Writable {
 }
 
 /** A regular file may take fewer bytes than asked (a full disk reports it next time): loop. */
-function writeFully(fd: number, buffer: Buffer, callback: (error?: Error | null) => void): void {
+export function writeFully(fd: number, buffer: Uint8Array, callback: (error?: Error | null) => void): void {
   write(fd, buffer, 0, buffer.length, null, (error, written) => {
     if (error) return callback(error);
     if (written < buffer.length) return writeFully(fd, buffer.subarray(written), callback);

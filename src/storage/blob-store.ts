@@ -15,7 +15,7 @@ import { mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished, Readable, type Writable } from 'node:stream';
 import { randomHex } from '../random-hex.ts';
-import { BlobFile } from './blob-file.ts';
+import { BlobFile, writeFully } from './blob-file.ts';
 import { createDirectorySync } from './directory-sync.ts';
 import type { BlobStore, WriteOptions, WrittenBlob } from './types.ts';
 
@@ -67,13 +67,7 @@ export function createBlobStore(dataDir: string): BlobStore {
     return join(blobsDir, blobId.slice(0, 2), blobId);
   }
 
-  /**
-   * The body goes to tmp/ in full; only then is the file renamed into blobs/ and flushed. The
-   * rename comes before the flushes, not after, so that the file's fsync and its directory's
-   * run side by side: nothing refers to a blob until the metadata commit that follows this
-   * write, and that commit waits for both. A crash before it leaves an unreferenced file in
-   * blobs/, which the sweep at start removes, never an object without its bytes.
-   */
+  /** A stream goes to tmp/ through a BlobFile, in full; then {@link place} takes over. */
   async function commit(source: Readable, options: WriteOptions = {}): Promise<WrittenBlob> {
     const blobId = newBlobId();
     const tempPath = join(tmpDir, blobId + TEMP_SUFFIX);
@@ -90,7 +84,38 @@ export function createBlobStore(dataDir: string): BlobStore {
       await rm(tempPath, { force: true });
       throw error;
     }
-    const fd = file.takeDescriptor();
+    await place(blobId, tempPath, file.takeDescriptor());
+    return { blobId, size: file.size, md5Hex: md5 ? md5.digest('hex') : '' };
+  }
+
+  /**
+   * Bytes already in memory (a small upload, read whole and verified): one open and one write,
+   * without a stream on either side; then {@link place} takes over.
+   */
+  async function commitBytes(bytes: Uint8Array, options: WriteOptions = {}): Promise<WrittenBlob> {
+    const blobId = newBlobId();
+    const tempPath = join(tmpDir, blobId + TEMP_SUFFIX);
+    const fd = await new Promise<number>((resolve, reject) => openFile(tempPath, 'wx', 0o600, (error, fd) => (error ? reject(error) : resolve(fd))));
+    try {
+      await new Promise<void>((resolve, reject) => writeFully(fd, bytes, (error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      await new Promise((resolve) => closeFd(fd, resolve));
+      await rm(tempPath, { force: true });
+      throw error;
+    }
+    await place(blobId, tempPath, fd);
+    return { blobId, size: bytes.length, md5Hex: options.md5 === false ? '' : createHash('md5').update(bytes).digest('hex') };
+  }
+
+  /**
+   * The complete file `fd` (open, at `tempPath`) becomes blob `blobId`, and its descriptor is
+   * closed. The rename into blobs/ comes before the flushes, not after, so that the file's
+   * fsync and its directory's run side by side: nothing refers to a blob until the metadata
+   * commit that follows this write, and that commit waits for both. A crash before it leaves an
+   * unreferenced file in blobs/, which the sweep at start removes, never an object without its
+   * bytes.
+   */
+  async function place(blobId: string, tempPath: string, fd: number): Promise<void> {
     const dataFlushed = flushFile(fd);
     const finalPath = blobPath(blobId);
     const fanout = join(blobsDir, blobId.slice(0, 2));
@@ -117,11 +142,10 @@ export function createBlobStore(dataDir: string): BlobStore {
       // Flushed (or failed): nothing waits for the close.
       closeFd(fd, () => {});
     }
-    return { blobId, size: file.size, md5Hex: md5 ? md5.digest('hex') : '' };
   }
 
   return {
-    write: (source, options) => commit(source, options),
+    write: (source, options) => (source instanceof Uint8Array ? commitBytes(source, options) : commit(source, options)),
 
     read(blobId, range) {
       const path = blobPath(blobId);

@@ -128,9 +128,10 @@ export interface BlobStore {
    * Streams `source` to a temp file under <dataDir>/tmp, fsyncs it, and renames it into
    * <dataDir>/blobs only when `source` ended cleanly. If `source` errors (a failed check
    * upstream, an aborted client) the temp file is removed and the promise rejects with that
-   * error: nothing partial ever becomes visible.
+   * error: nothing partial ever becomes visible. Bytes already in memory (a small upload,
+   * read whole) take the same way in one write.
    */
-  write(source: Readable, options?: WriteOptions): Promise<WrittenBlob>;
+  write(source: Readable | Uint8Array, options?: WriteOptions): Promise<WrittenBlob>;
   /** Reads a blob, optionally a byte range (inclusive end). */
   read(blobId: string, range?: { start: number; end: number }): Readable;
   /** Reads a byte range (inclusive end) whole into memory: for small objects, cheaper than read(). */

@@ -5,7 +5,7 @@ import { PutObjectCommand, S3Client, type ChecksumAlgorithm as SdkChecksumAlgori
 import { HttpResponse, type HttpRequest } from '@smithy/protocol-http';
 import { describe, expect, it } from 'vitest';
 import type { PayloadMode, VerificationStep } from '../../src/auth/types.ts';
-import { prepareUploadBody, type UploadBody, type UploadBodyOptions } from '../../src/http/body.ts';
+import { prepareUploadBody, SMALL_BODY_BYTES, type UploadBody, type UploadBodyOptions } from '../../src/http/body.ts';
 import { S3Error } from '../../src/http/s3-errors.ts';
 import { AWS_EXAMPLE, encodeSigned, encodeUnsigned } from '../unit/chunked/encoder.ts';
 
@@ -32,17 +32,38 @@ interface Outcome {
   error?: S3Error;
 }
 
-/** Reads the stream as the blob store would; reports whether it ended or errored. */
+/** The body as a stream: what every body without a small Content-Length gets. */
+function streamOf(body: UploadBody): Readable {
+  if (!(body.content instanceof Readable)) throw new Error('expected a streamed body');
+  return body.content;
+}
+
+/** The body read whole: what a body with a Content-Length up to SMALL_BODY_BYTES gets. */
+function wholeOf(body: UploadBody): Promise<Buffer> {
+  if (body.content instanceof Readable) throw new Error('expected a body read whole');
+  return body.content;
+}
+
+/** Reads the body as the blob store would; reports whether it ended or errored. */
 async function consume(body: UploadBody): Promise<Outcome> {
+  if (!(body.content instanceof Readable)) {
+    try {
+      return { out: await body.content, ended: true };
+    } catch (error) {
+      if (!(error instanceof S3Error)) throw error;
+      return { out: Buffer.alloc(0), ended: false, error };
+    }
+  }
+  const stream = body.content;
   const out: Buffer[] = [];
   let ended = false;
   const error = await new Promise<unknown>((resolve) => {
-    body.stream.on('data', (c: Buffer) => out.push(c));
-    body.stream.on('end', () => {
+    stream.on('data', (c: Buffer) => out.push(c));
+    stream.on('end', () => {
       ended = true;
       resolve(undefined);
     });
-    body.stream.on('error', resolve);
+    stream.on('error', resolve);
   });
   await new Promise((r) => setImmediate(r)); // an 'end' after the error would show up here
   if (error !== undefined && !(error instanceof S3Error)) throw error;
@@ -259,7 +280,7 @@ describe('plain bodies: refusals come as stream errors, before the end', () => {
     src.destroy();
     await new Promise((r) => setTimeout(r, 20));
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
-    await expect(pipeline(body.stream, sink)).rejects.toMatchObject({ code: 'IncompleteBody' });
+    await expect(pipeline(streamOf(body), sink)).rejects.toMatchObject({ code: 'IncompleteBody' });
   });
 
   it('a failed check leaves the source unpiped and not destroyed, so the server can still answer', async () => {
@@ -270,6 +291,68 @@ describe('plain bodies: refusals come as stream errors, before the end', () => {
     await outcome;
     expect(src.destroyed).toBe(false);
     expect(src.listenerCount('data')).toBe(0);
+  });
+});
+
+describe('small bodies (Content-Length up to 64 KiB, not aws-chunked) are read whole, with the same checks', () => {
+  const withLength = (h: Record<string, string>, length: number) => headers({ ...h, 'content-length': String(length) });
+
+  it('a body of 64 KiB is read whole (one Buffer, the bytes as sent); one byte more, or aws-chunked, is streamed', async () => {
+    const at = (length: number) => prepareUploadBody(source(Buffer.alloc(length, 'a')), { payload: UNSIGNED, headers: withLength({}, length) });
+    const whole = at(SMALL_BODY_BYTES);
+    expect(whole.content).toBeInstanceOf(Promise);
+    expect((await wholeOf(whole)).equals(Buffer.alloc(SMALL_BODY_BYTES, 'a'))).toBe(true);
+    expect(at(SMALL_BODY_BYTES + 1).content).toBeInstanceOf(Readable);
+    const chunked = prepareUploadBody(source(), {
+      payload: UNSIGNED_TRAILER,
+      headers: headers({ 'content-length': '100', 'x-amz-decoded-content-length': '3', 'x-amz-trailer': 'x-amz-checksum-crc32' }),
+    });
+    expect(chunked.content).toBeInstanceOf(Readable);
+  });
+
+  it('pieces are joined in order; SHA-256, Content-MD5 and CRC32 are checked; the payload step is traced', async () => {
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE((await import('node:zlib')).crc32(TEXT));
+    const steps: VerificationStep[] = [];
+    const body = prepareUploadBody(source(TEXT.subarray(0, 3), TEXT.subarray(3, 9), TEXT.subarray(9)), {
+      payload: { type: 'sha256', expectedHex: TEXT_SHA256 },
+      headers: withLength({ 'content-md5': TEXT_MD5.toString('base64'), 'x-amz-checksum-crc32': crc.toString('base64') }, TEXT.length),
+      steps,
+    });
+    expect((await wholeOf(body)).equals(TEXT)).toBe(true);
+    expect(body.result()).toEqual({ size: TEXT.length, md5Hex: TEXT_MD5.toString('hex'), checksum: { algorithm: 'CRC32', value: crc.toString('base64'), type: 'FULL_OBJECT' } });
+    expect(steps.map((st) => [st.name, st.ok])).toEqual([['payload', true]]);
+    expect(steps[0]!.summary).toBe(`${TEXT.length} bytes received; x-amz-content-sha256, Content-MD5, CRC32 verified`);
+  });
+
+  it.each([
+    ['x-amz-content-sha256 differs', { type: 'sha256', expectedHex: 'a'.repeat(64) } as PayloadMode, {}, 'XAmzContentSHA256Mismatch', 'XAmzContentSHA256Mismatch'],
+    ['Content-MD5 differs', UNSIGNED, { 'content-md5': OTHER_MD5.toString('base64') }, 'BadDigest', 'BadDigest'],
+    ['x-amz-checksum-crc32 differs', UNSIGNED, { 'x-amz-checksum-crc32': 'AAAAAA==' }, 'BadDigest', 'ChecksumMismatch'],
+  ])('%s -> the same refusal as streamed, with the failed payload step in its trace', async (_name, payload, h, code, reason) => {
+    const steps: VerificationStep[] = [];
+    const body = prepareUploadBody(source(TEXT), { payload, headers: withLength(h, TEXT.length), steps });
+    const streamed = await upload(source(TEXT), { payload, headers: headers(h) });
+    const error = await wholeOf(body).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(S3Error);
+    expect([(error as S3Error).code, (error as S3Error).reason]).toEqual([code, reason]);
+    expect((error as S3Error).elements).toEqual(streamed.error!.elements);
+    expect((error as S3Error).steps).toBe(steps);
+    expect(steps.map((st) => [st.name, st.ok])).toEqual([['payload', false]]);
+    expect(() => body.result()).toThrow(/not ended/);
+  });
+
+  it('a client that goes away mid-body -> IncompleteBody, even before anything awaits the body', async () => {
+    const src = new PassThrough();
+    const body = prepareUploadBody(src, { payload: UNSIGNED, headers: withLength({}, 100) });
+    src.write(TEXT);
+    src.destroy();
+    // No one awaits yet: an unhandled rejection here would fail the run.
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(wholeOf(body)).rejects.toMatchObject({ code: 'IncompleteBody' });
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -123,6 +123,28 @@ describe('BlobStore.write', () => {
 
     await expect(blobs.write(source)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
     expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
+    expect(await filesUnder(join(dataDir, 'blobs'))).toEqual([]);
+  });
+});
+
+describe('BlobStore.write, bytes already in memory (a small upload read whole)', () => {
+  it('stores them as a stream would be: same place, size, MD5 and mode, nothing left in tmp/', async () => {
+    const { dataDir, blobs } = await newStore();
+    const body = Buffer.from('The quick brown fox jumps over the lazy dog');
+    const written = await blobs.write(body);
+    expect(written).toEqual({ blobId: written.blobId, size: 43, md5Hex: '9e107d9d372bb6826bd81d3542a419d6' });
+    const path = join(dataDir, 'blobs', written.blobId.slice(0, 2), written.blobId);
+    expect(await filesUnder(join(dataDir, 'blobs'))).toEqual([path]);
+    expect(await readFile(path)).toEqual(body);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
+    expect((await blobs.write(Buffer.alloc(0), { md5: false })).md5Hex).toBe('');
+  });
+
+  it('a write that cannot start (tmp/ gone) rejects and leaves nothing in blobs/', async () => {
+    const { dataDir, blobs } = await newStore();
+    await rm(join(dataDir, 'tmp'), { recursive: true });
+    await expect(blobs.write(Buffer.from('x'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await filesUnder(join(dataDir, 'blobs'))).toEqual([]);
   });
 });

@@ -147,7 +147,7 @@ export const uploadPart: Operation = {
       operation: 'UploadPart',
       steps: ctx.principal.steps,
     });
-    const written = await ctx.storage.blobs.write(body.stream, { md5: false });
+    const written = await ctx.storage.blobs.write(await body.content, { md5: false });
     const result = body.result();
     const etag = `"${result.md5Hex}"`;
     await commitPart(ctx, written, {

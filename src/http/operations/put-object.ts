@@ -27,7 +27,7 @@ export const putObject: Operation = {
       operation: 'PutObject',
       steps: ctx.principal.steps,
     });
-    const written = await ctx.storage.blobs.write(body.stream, { md5: false });
+    const written = await ctx.storage.blobs.write(await body.content, { md5: false });
     const result = body.result();
     if (result.checksum) metadata.checksum = result.checksum;
     await commitObject(ctx, written, {

@@ -60,7 +60,9 @@ export async function readSmallBody(ctx: RequestContext, maxBytes: number): Prom
       maxBytes,
       steps: ctx.principal.steps,
     });
-    for await (const chunk of body.stream) chunks.push(chunk as Buffer);
+    const content = await body.content;
+    if (Buffer.isBuffer(content)) return content;
+    for await (const chunk of content) chunks.push(chunk as Buffer);
   } catch (err) {
     if (err instanceof S3Error && err.reason === 'EntityTooLarge') throw new S3Error('MalformedXML', { cause: err });
     throw err;
