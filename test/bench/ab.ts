@@ -6,6 +6,10 @@
  * figures that count are `npm run bench`'s.
  *
  *   npx tsx test/bench/ab.ts --before DIR [--only W3-PUT] [--rounds 6] [--duration 3]
+ *                            [--after-env K=V,...] [--after-node-args "..."]
+ *
+ * --after-env and --after-node-args start 'after' with more environment or node flags: with
+ * --before pointing at this same checkout, that measures a setting (UV_THREADPOOL_SIZE=2).
  *
  * DIR is a checkout with its own node_modules (e.g. `git worktree add /tmp/before HEAD~1` and a
  * symlink to this checkout's node_modules).
@@ -27,6 +31,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '6' },
     duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '16' },
+    'after-env': { type: 'string', default: '' },
+    'after-node-args': { type: 'string', default: '' },
   },
 });
 if (!args.before) throw new Error('usage: ab.ts --before DIR [--only W3-PUT] [--rounds N] [--duration SEC]');
@@ -42,7 +48,10 @@ for (const id of args.only.split(',')) {
   if (!workload) throw new Error(`unknown workload ${id}`);
   const servers: Record<'before' | 'after', Target> = {
     before: await startTarget('signet-before', { beforeRoot: resolve(args.before) }),
-    after: await startTarget('signet'),
+    after: await startTarget('signet', {
+      env: Object.fromEntries(args['after-env'].split(',').filter(Boolean).map((kv) => kv.split('=', 2))),
+      nodeArgs: args['after-node-args'].split(' ').filter(Boolean),
+    }),
   };
   try {
     const pools = {} as Record<'before' | 'after', Awaited<ReturnType<Workload['prepare']>>>;
