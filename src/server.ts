@@ -119,8 +119,8 @@ export async function startServer(config: Readonly<Config>, options: StartOption
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {
           requestLog.close();
-          storage.close();
-          resolve();
+          // Resolves once the blob removals that waited for a last flush are done.
+          void storage.close().then(resolve, resolve);
         });
         server.closeIdleConnections();
       });

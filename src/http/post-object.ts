@@ -373,13 +373,14 @@ async function storeUpload(input: PostObjectInput, upload: VerifiedUpload, file:
     lastModified: input.clock.now().toISOString(),
     metadata,
   };
-  // The new blob is durable before the row points at it; the replaced one goes after.
-  const outcome = await storage.meta.durableTransaction(() => (storage.meta.getBucket(bucket) ? storage.meta.putObject(record) : undefined));
+  // The new blob is durable before the row points at it; the replaced one goes once the row
+  // is (BlobStore.removeOnceFlushed).
+  const { result: outcome, flushed } = storage.meta.commitTransaction(() => (storage.meta.getBucket(bucket) ? storage.meta.putObject(record) : undefined));
   if (!outcome) {
     await storage.blobs.remove(written.blobId);
     throw withSteps(noSuchBucket(bucket), steps);
   }
-  if (outcome.replacedBlobId) await storage.blobs.remove(outcome.replacedBlobId);
+  storage.blobs.removeOnceFlushed(flushed, [outcome.replacedBlobId]);
   return { etag, checksum: result.checksum };
 }
 

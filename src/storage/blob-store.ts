@@ -60,6 +60,8 @@ export function createBlobStore(dataDir: string): BlobStore {
 
   // Fan-out directories known to exist: one mkdir per directory, not one per write.
   const knownFanouts = new Set<string>();
+  /** Removals waiting for a commit's flush (removeOnceFlushed) */
+  const removals = new Set<Promise<unknown>>();
   const directories = createDirectorySync();
 
   function blobPath(blobId: string): string {
@@ -144,7 +146,7 @@ export function createBlobStore(dataDir: string): BlobStore {
     }
   }
 
-  return {
+  const store: BlobStore = {
     write: (source, options) => (source instanceof Uint8Array ? commitBytes(source, options) : commit(source, options)),
 
     read(blobId, range) {
@@ -201,8 +203,36 @@ export function createBlobStore(dataDir: string): BlobStore {
       return ids;
     },
 
-    close: () => directories.close(),
+    /**
+     * What a write answers once it is committed, and why the blobs it replaced wait:
+     *
+     *   blob written ── fsync (file ‖ directory) ── commit ──▶ answer
+     *                                                 └── WAL flush ── replaced blobs removed
+     *
+     * A row points at a blob only once the blob is on disk, and a blob goes only once no row on
+     * disk points at it: removed before the flush, a power cut could bring back the old row
+     * without its bytes. So the database never refers to a missing blob, whatever the crash. The
+     * answer does not wait for the WAL flush (SQLite's synchronous = NORMAL in WAL mode): a
+     * killed process loses nothing it acknowledged; a power cut may lose the writes of the last
+     * flush, a few milliseconds, never half of one. A removal that a crash (or a failed flush)
+     * prevents leaves an unreferenced blob, which the sweep at the next start removes.
+     */
+    removeOnceFlushed(flushed, blobIds) {
+      const ids = blobIds.filter((id): id is string => id !== undefined);
+      if (ids.length === 0) return;
+      const removal = flushed
+        .then(() => Promise.all(ids.map((id) => store.remove(id))))
+        .catch(() => {})
+        .finally(() => removals.delete(removal));
+      removals.add(removal);
+    },
+
+    async close() {
+      while (removals.size > 0) await Promise.all(removals);
+      directories.close();
+    },
   };
+  return store;
 }
 
 /**

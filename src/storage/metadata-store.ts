@@ -24,6 +24,7 @@ import { createWalSync, type WalSync } from './wal-sync.ts';
 import type {
   BucketRecord,
   ChecksumAlgorithm,
+  Committed,
   ListObjectsPage,
   ListObjectsQuery,
   ListUploadsPage,
@@ -121,9 +122,12 @@ function createPrivateFile(path: string): void {
 function createMetadataStore(db: Database.Database, walSync: WalSync | undefined): MetadataStore {
   const sql = prepareStatements(db);
 
-  /** See wal-sync.ts: the commit's flush happens on the thread pool, shared with concurrent commits. */
-  async function durableTransaction<T>(fn: () => T): Promise<T> {
-    if (!walSync) return db.transaction(fn)();
+  /**
+   * See wal-sync.ts and MetadataStore.commitTransaction: the commit's flush starts at once, on
+   * the thread pool, shared with concurrent commits; the caller decides what waits for it.
+   */
+  function commitTransaction<T>(fn: () => T): Committed<T> {
+    if (!walSync) return { result: db.transaction(fn)(), flushed: Promise.resolve() };
     // exec, not a prepared statement: a prepared PRAGMA synchronous does not reliably apply
     // when run (SQLite acts on some pragmas as they are compiled).
     db.exec('PRAGMA synchronous = NORMAL');
@@ -133,8 +137,10 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
     } finally {
       db.exec('PRAGMA synchronous = FULL');
     }
-    await walSync.sync();
-    return result;
+    const flushed = walSync.sync();
+    // Nobody may be waiting (a failed flush is then reported by the next one that is awaited).
+    flushed.catch(() => {});
+    return { result, flushed };
   }
 
   function listObjects(bucket: string, query: ListObjectsQuery): ListObjectsPage {
@@ -338,7 +344,7 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
     },
 
     transaction: (fn) => db.transaction(fn)(),
-    durableTransaction,
+    commitTransaction,
     close: () => {
       void walSync?.close();
       db.close();

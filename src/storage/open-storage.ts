@@ -34,8 +34,8 @@ export async function openStorage(dataDir: string, options: OpenStorageOptions =
   try {
     if (options.sweep) await sweepOrphans(blobs, meta);
   } catch (error) {
-    blobs.close();
     meta.close();
+    await blobs.close();
     throw error;
   }
   return {
@@ -43,8 +43,8 @@ export async function openStorage(dataDir: string, options: OpenStorageOptions =
     blobs,
     meta,
     close: () => {
-      blobs.close();
       meta.close();
+      return blobs.close();
     },
   };
 }

@@ -140,12 +140,17 @@ export interface BlobStore {
   concat(blobIds: string[]): Promise<WrittenBlob>;
   /** Removes a blob; a missing blob is not an error. */
   remove(blobId: string): Promise<void>;
+  /**
+   * Removes blobs that a commit stopped referring to, once that commit is on disk (`flushed`
+   * resolved), after the answer; none if the flush fails. close() waits for these.
+   */
+  removeOnceFlushed(flushed: Promise<void>, blobIds: Array<string | undefined>): void;
   /** Removes leftover temp files (called at start). */
   cleanTemp(): Promise<void>;
   /** Every blob id on disk (for the orphan sweep at start). */
   listBlobIds(): Promise<string[]>;
-  /** Releases the directory descriptors kept for flushing (the storage is closing). */
-  close(): void;
+  /** Finishes the removals under way, then releases the directory descriptors kept for flushing. */
+  close(): Promise<void>;
 }
 
 export interface MetadataStore {
@@ -196,17 +201,28 @@ export interface MetadataStore {
   /** Runs fn in one SQLite transaction */
   transaction<T>(fn: () => T): T;
   /**
-   * Runs fn in one SQLite transaction and resolves once its commit is on disk, as durable as
-   * transaction() but without flushing on the event loop: concurrent commits share one flush
-   * (wal-sync.ts). For the object writes on the request path.
+   * Runs fn in one SQLite transaction and commits it without flushing it on the event loop:
+   * the flush starts at once on the thread pool, shared by concurrent commits (wal-sync.ts),
+   * and `flushed` resolves once the commit is on disk. For the object writes on the request
+   * path, which answer once committed and remove replaced blobs only once flushed (see
+   * put-object.ts). The commit is visible to readers, and survives the process being killed,
+   * as soon as this returns.
    */
-  durableTransaction<T>(fn: () => T): Promise<T>;
+  commitTransaction<T>(fn: () => T): Committed<T>;
   close(): void;
+}
+
+export interface Committed<T> {
+  /** What the transaction's function returned */
+  result: T;
+  /** Resolves once the commit is on disk (rejects if the flush fails) */
+  flushed: Promise<void>;
 }
 
 export interface Storage {
   dataDir: string;
   blobs: BlobStore;
   meta: MetadataStore;
-  close(): void;
+  /** Closes the database at once; resolves once the blob removals under way are done. */
+  close(): Promise<void>;
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSignet, type SpawnedServer } from '../helpers/spawn-server.ts';
 import { parseErrorXml } from '../helpers/s3-xml.ts';
 import { blobFiles, cliAsync, md5Hex, presign, referencedBlobs, send, signedHeaders, type Credentials } from './client.ts';
@@ -69,8 +69,9 @@ describe('concurrent writers and readers', () => {
     expect(winners).toHaveLength(1);
     expect(got.headers.etag).toBe(`"${md5Hex(got.body)}"`);
     expect(Number(got.headers['content-length'])).toBe(got.body.length);
-    // 19 replaced blobs were removed; every blob on disk is a row's.
-    expect(blobFiles(server.dataDir)).toEqual(referencedBlobs(server.dataDir));
+    // 19 replaced blobs were removed (each once the commit that replaced it was flushed, a
+    // moment after its answer); every blob on disk is a row's.
+    await vi.waitFor(() => expect(blobFiles(server.dataDir)).toEqual(referencedBlobs(server.dataDir)));
   });
 
   it('a GET racing an overwrite returns the old body or the new one, whole, never a mix', async () => {
@@ -102,7 +103,7 @@ describe('concurrent writers and readers', () => {
     }
     // Both sides of the race were seen: the test did race.
     expect(outcomes.old).toBeGreaterThan(0);
-    expect(blobFiles(server.dataDir)).toEqual(referencedBlobs(server.dataDir));
+    await vi.waitFor(() => expect(blobFiles(server.dataDir)).toEqual(referencedBlobs(server.dataDir)));
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The write path's performance pieces keep their promises: a durable transaction commits (and
- * rolls back) exactly like transaction() and leaves the connection at synchronous = FULL; the
+ * The write path's performance pieces keep their promises: a commit transaction commits (and
+ * rolls back) exactly like transaction(), flushes after, and leaves the connection at
+ * synchronous = FULL; a replaced blob is removed only once the commit is flushed; the
  * group flush never lets a caller resolve on a flush that began before its call; a small read
  * returns exactly the bytes asked for, or fails before any is answered.
  */
@@ -11,7 +12,9 @@ import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { createBlobStore, InvalidBlobIdError } from '../../src/storage/blob-store.ts';
 import { openMetadataStore } from '../../src/storage/metadata-store.ts';
-import type { ObjectRecord } from '../../src/storage/types.ts';
+import type { Committed, ObjectRecord, WrittenBlob } from '../../src/storage/types.ts';
+import { commitObject } from '../../src/http/operations/put-object.ts';
+import type { Ctx } from '../../src/http/operations/common.ts';
 import { createGroupFlush } from '../../src/storage/group-flush.ts';
 import { useTempDirs } from './temp-dir.ts';
 
@@ -21,28 +24,30 @@ function object(key: string, blobId: string): ObjectRecord {
   return { bucket: 'b', key, blobId, size: 1, etag: '"x"', lastModified: '2024-01-01T00:00:00.000Z', metadata: { userMetadata: {} } };
 }
 
-describe('MetadataStore.durableTransaction', () => {
-  it('commits what fn wrote, visible to another connection once it resolves, and returns fn\'s value', async () => {
+describe('MetadataStore.commitTransaction', () => {
+  it('commits what fn wrote, visible to another connection as soon as it returns fn\'s value; then flushes', async () => {
     const dbPath = join(await tempDir(), 'signet.db');
     const meta = openMetadataStore(dbPath);
     meta.createBucket('b', new Date());
-    const result = await meta.durableTransaction(() => meta.putObject(object('k', 'a'.repeat(32))));
+    const { result, flushed } = meta.commitTransaction(() => meta.putObject(object('k', 'a'.repeat(32))));
     expect(result).toEqual({ replacedBlobId: undefined });
+    await expect(flushed).resolves.toBeUndefined();
     const other = new Database(dbPath, { readonly: true });
     expect(other.prepare('SELECT blob_id FROM objects WHERE key = ?').get('k')).toEqual({ blob_id: 'a'.repeat(32) });
     other.close();
     meta.close();
   });
 
-  it('rolls back everything fn wrote when it throws, and rejects with its error', async () => {
+  it('rolls back everything fn wrote when it throws, and throws its error', async () => {
     const dbPath = join(await tempDir(), 'signet.db');
     const meta = openMetadataStore(dbPath);
     meta.createBucket('b', new Date());
-    const failing = meta.durableTransaction(() => {
-      meta.putObject(object('k', 'a'.repeat(32)));
-      throw new Error('refused');
-    });
-    await expect(failing).rejects.toThrow('refused');
+    expect(() =>
+      meta.commitTransaction(() => {
+        meta.putObject(object('k', 'a'.repeat(32)));
+        throw new Error('refused');
+      }),
+    ).toThrow('refused');
     expect(meta.getObject('b', 'k')).toBeUndefined();
     meta.close();
   });
@@ -66,19 +71,58 @@ describe('MetadataStore.durableTransaction', () => {
     const NORMAL = 1;
     meta.createBucket('b', new Date());
     let inside = -1;
-    await meta.durableTransaction(() => {
+    await meta.commitTransaction(() => {
       inside = db.pragma('synchronous', { simple: true }) as number;
       return meta.putObject(object('k', 'a'.repeat(32)));
-    });
+    }).flushed;
     expect(inside).toBe(NORMAL);
     expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
-    await meta
-      .durableTransaction(() => {
+    expect(() =>
+      meta.commitTransaction(() => {
         throw new Error('refused');
-      })
-      .catch(() => {});
+      }),
+    ).toThrow('refused');
     expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
     meta.close();
+  });
+});
+
+describe('replaced blobs go only once the commit that replaced them is flushed', () => {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+  async function storeWith(...ids: string[]) {
+    const blobs = createBlobStore(await tempDir());
+    const written = await Promise.all(ids.map((id) => blobs.write(Buffer.from(id))));
+    return { blobs, written: written.map((w) => w.blobId) };
+  }
+
+  it('PutObject\'s commit answers before the flush; the old blob is removed after it, not before', async () => {
+    const { blobs, written } = await storeWith('old');
+    const [old] = written as [string];
+    let flush!: () => void;
+    const flushed = new Promise<void>((resolve) => (flush = resolve));
+    const meta = {
+      getBucket: () => ({ name: 'b' }),
+      putObject: () => ({ replacedBlobId: old }),
+      commitTransaction: <T>(fn: () => T): Committed<T> => ({ result: fn(), flushed }),
+    };
+    const ctx = { storage: { meta, blobs } } as unknown as Ctx;
+    const next: WrittenBlob = { blobId: 'f'.repeat(32), size: 1, md5Hex: '' };
+    await commitObject(ctx, next, object('k', next.blobId));
+    await settle();
+    expect(await blobs.listBlobIds()).toEqual([old]);
+    flush();
+    await blobs.close();
+    expect(await blobs.listBlobIds()).toEqual([]);
+  });
+
+  it('several blobs (a completed upload\'s parts) go together; after a failed flush none goes (the sweep at start removes them)', async () => {
+    const { blobs, written } = await storeWith('p1', 'p2', 'kept');
+    const [p1, p2, kept] = written as [string, string, string];
+    blobs.removeOnceFlushed(Promise.resolve(), [p1, undefined, p2]);
+    blobs.removeOnceFlushed(Promise.reject(new Error('EIO')), [kept]);
+    await blobs.close();
+    expect(await blobs.listBlobIds()).toEqual([kept]);
   });
 });
 

@@ -123,12 +123,12 @@ function parsePartNumber(raw: string | null): number {
 /** Records a written part, unless the upload was completed or aborted meanwhile. */
 async function commitPart(ctx: Ctx, written: WrittenBlob, part: PartRecord): Promise<void> {
   const { meta, blobs } = ctx.storage;
-  const outcome = await meta.durableTransaction(() => (meta.getUpload(part.uploadId) ? meta.putPart(part) : undefined));
+  const { result: outcome, flushed } = meta.commitTransaction(() => (meta.getUpload(part.uploadId) ? meta.putPart(part) : undefined));
   if (!outcome) {
     await blobs.remove(written.blobId);
     throw noSuchUpload(part.uploadId);
   }
-  if (outcome.replacedBlobId) await blobs.remove(outcome.replacedBlobId);
+  blobs.removeOnceFlushed(flushed, [outcome.replacedBlobId]);
 }
 
 // ---- UploadPart, UploadPartCopy
@@ -246,7 +246,7 @@ export const completeMultipartUpload: Operation = {
       metadata: checksum ? { ...upload.metadata, checksum } : upload.metadata,
       partSizes: parts.map((p) => p.size),
     };
-    const outcome = await meta.durableTransaction(() => {
+    const { result: outcome, flushed } = meta.commitTransaction(() => {
       if (!meta.getUpload(upload.uploadId) || !meta.getBucket(upload.bucket)) return undefined;
       const { replacedBlobId } = meta.putObject(record);
       return { replacedBlobId, partBlobIds: meta.deleteUpload(upload.uploadId) };
@@ -255,8 +255,7 @@ export const completeMultipartUpload: Operation = {
       await blobs.remove(written.blobId);
       throw noSuchUpload(upload.uploadId);
     }
-    for (const blobId of outcome.partBlobIds) await blobs.remove(blobId);
-    if (outcome.replacedBlobId) await blobs.remove(outcome.replacedBlobId);
+    blobs.removeOnceFlushed(flushed, [...outcome.partBlobIds, outcome.replacedBlobId]);
 
     const checksumXml = checksum ? el(`Checksum${checksum.algorithm}`, checksum.value) + el('ChecksumType', checksum.type) : '';
     sendXml(

@@ -1,7 +1,8 @@
 /**
  * PutObject (PUT /BUCKET/KEY) and the commit step shared by every operation that creates an
  * object: the new blob is durable before its row points at it, and the replaced blob is
- * removed only after the row has moved, so a reader never finds a row without bytes.
+ * removed only once the row that moved is durable (BlobStore.removeOnceFlushed), so neither a
+ * reader nor a restart after a crash ever finds a row without bytes.
  */
 import { prepareUploadBody, DEFAULT_MAX_UPLOAD_BYTES } from '../body.ts';
 import type { ObjectRecord, WrittenBlob } from '../../storage/types.ts';
@@ -44,12 +45,13 @@ export const putObject: Operation = {
 };
 
 /**
- * Points the key at a blob that is already written; removes the blob it replaces. A bucket
- * deleted while the bytes were streaming loses the new blob and answers NoSuchBucket.
+ * Points the key at a blob that is already written (and flushed); the blob it replaces goes
+ * once that commit is flushed. A bucket deleted while the bytes were streaming loses the new
+ * blob and answers NoSuchBucket.
  */
 export async function commitObject(ctx: Ctx, written: WrittenBlob, record: ObjectRecord): Promise<void> {
   const { meta, blobs } = ctx.storage;
-  const outcome = await meta.durableTransaction(() => {
+  const { result: outcome, flushed } = meta.commitTransaction(() => {
     if (!meta.getBucket(record.bucket)) return undefined;
     return meta.putObject(record);
   });
@@ -57,5 +59,5 @@ export async function commitObject(ctx: Ctx, written: WrittenBlob, record: Objec
     await blobs.remove(written.blobId);
     throw noSuchBucket(record.bucket);
   }
-  if (outcome.replacedBlobId) await blobs.remove(outcome.replacedBlobId);
+  blobs.removeOnceFlushed(flushed, [outcome.replacedBlobId]);
 }
