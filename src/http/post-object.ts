@@ -375,7 +375,7 @@ async function storeUpload(input: PostObjectInput, upload: VerifiedUpload, file:
   };
   // The new blob is durable before the row points at it; the replaced one goes once the row
   // is (BlobStore.removeOnceFlushed).
-  const { result: outcome, flushed } = storage.meta.commitTransaction(() => (storage.meta.getBucket(bucket) ? storage.meta.putObject(record) : undefined));
+  const { result: outcome, flushed } = storage.meta.commitTransaction(() => storage.meta.putObject(record));
   if (!outcome) {
     await storage.blobs.remove(written.blobId);
     throw withSteps(noSuchBucket(bucket), steps);

@@ -281,7 +281,16 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
       const row = sql.getObject.get(bucket, key) as ObjectRow | undefined;
       return row && toObjectRecord(row);
     },
-    putObject: (record) => putObject(record),
+    putObject: (record) => {
+      try {
+        return putObject(record);
+      } catch (error) {
+        // The row's bucket is gone: objects.bucket references buckets(name), so the foreign key
+        // answers what reading the bucket first would, without a read on every upload.
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return undefined;
+        throw error;
+      }
+    },
     deleteObject: (bucket, key) => deleteObject(bucket, key),
     listObjects,
     referencedBlobIds: () => new Set((sql.referencedBlobs.all() as { blob_id: string }[]).map((row) => row.blob_id)),

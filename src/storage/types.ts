@@ -164,8 +164,11 @@ export interface MetadataStore {
 
   // objects
   getObject(bucket: string, key: string): ObjectRecord | undefined;
-  /** Inserts or replaces; returns the blob id of the replaced object, to remove after. */
-  putObject(record: ObjectRecord): { replacedBlobId?: string };
+  /**
+   * Inserts or replaces; returns the blob id of the replaced object, to remove after, or
+   * undefined (nothing stored) when the bucket does not exist.
+   */
+  putObject(record: ObjectRecord): { replacedBlobId?: string } | undefined;
   /** Returns the blob id of the deleted object, if there was one. */
   deleteObject(bucket: string, key: string): { blobId?: string };
   listObjects(bucket: string, query: ListObjectsQuery): ListObjectsPage;

@@ -173,9 +173,14 @@ describe('objects', () => {
     meta.close();
   });
 
-  it('an object cannot be stored in a bucket that does not exist', async () => {
+  it('an object cannot be stored in a bucket that does not exist (or was deleted meanwhile): undefined, nothing stored', async () => {
     const { meta } = await openTemp();
-    expect(() => meta.putObject(objectRecord('ghost', 'k'))).toThrow(/FOREIGN KEY/);
+    expect(meta.putObject(objectRecord('ghost', 'k'))).toBeUndefined();
+    expect(meta.getObject('ghost', 'k')).toBeUndefined();
+    meta.createBucket('b', NOW);
+    meta.deleteBucket('b');
+    expect(meta.transaction(() => meta.putObject(objectRecord('b', 'k')))).toBeUndefined();
+    expect(meta.referencedBlobIds().size).toBe(0);
     meta.close();
   });
 

@@ -247,9 +247,10 @@ export const completeMultipartUpload: Operation = {
       partSizes: parts.map((p) => p.size),
     };
     const { result: outcome, flushed } = meta.commitTransaction(() => {
-      if (!meta.getUpload(upload.uploadId) || !meta.getBucket(upload.bucket)) return undefined;
-      const { replacedBlobId } = meta.putObject(record);
-      return { replacedBlobId, partBlobIds: meta.deleteUpload(upload.uploadId) };
+      if (!meta.getUpload(upload.uploadId)) return undefined;
+      const put = meta.putObject(record);
+      if (!put) return undefined;
+      return { replacedBlobId: put.replacedBlobId, partBlobIds: meta.deleteUpload(upload.uploadId) };
     });
     if (!outcome) {
       await blobs.remove(written.blobId);

@@ -51,10 +51,7 @@ export const putObject: Operation = {
  */
 export async function commitObject(ctx: Ctx, written: WrittenBlob, record: ObjectRecord): Promise<void> {
   const { meta, blobs } = ctx.storage;
-  const { result: outcome, flushed } = meta.commitTransaction(() => {
-    if (!meta.getBucket(record.bucket)) return undefined;
-    return meta.putObject(record);
-  });
+  const { result: outcome, flushed } = meta.commitTransaction(() => meta.putObject(record));
   if (!outcome) {
     await blobs.remove(written.blobId);
     throw noSuchBucket(record.bucket);

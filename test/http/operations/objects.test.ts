@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import {
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   GetObjectAclCommand,
   GetObjectCommand,
@@ -348,6 +349,31 @@ describe('PutObject, GetObject, HeadObject, DeleteObject', () => {
     const f = await s3Failure(get('vanishing'));
     expect(f.name).toBe('NoSuchKey');
     expect(f.status).toBe(404);
+  });
+
+  it('a bucket deleted while an upload streams: 404 NoSuchBucket once the body ends, and its bytes are not kept', async () => {
+    const doomed = bucketName('doomed');
+    await s.client.send(new CreateBucketCommand({ Bucket: doomed }));
+    const url = await getSignedUrl(s.client, new PutObjectCommand({ Bucket: doomed, Key: 'late' }), { expiresIn: 60 });
+    const half = randomBytes(100 * 1024);
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(2 * half.length) } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.write(half);
+      // The bucket existed when the request arrived; it goes while the body is on its way.
+      setTimeout(() => {
+        s.client.send(new DeleteBucketCommand({ Bucket: doomed })).then(() => req.end(half), reject);
+      }, 100);
+    });
+    const { status, body } = await answer;
+    expect(status).toBe(404);
+    expect(body).toContain('<Code>NoSuchBucket</Code>');
+    const referenced = s.storage.meta.referencedBlobIds();
+    expect((await s.storage.blobs.listBlobIds()).filter((id) => !referenced.has(id))).toEqual([]);
   });
 
   it('a client that disconnects mid-download does not break the server', async () => {
