@@ -165,6 +165,11 @@ function readWhole(source: Readable, checks: BodyChecks, declaredLength: number)
       if (tooMuch) settle(tooMuch);
       else chunks.push(chunk);
     };
+    // Gone or read before this started (nothing does that today): no event would ever come.
+    if (source.destroyed || source.readableEnded) {
+      settle(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      return;
+    }
     source.on('data', onData);
     source.once('end', () => {
       try {

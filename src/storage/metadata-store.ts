@@ -138,8 +138,11 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
       db.exec('PRAGMA synchronous = FULL');
     }
     const flushed = walSync.sync();
-    // Nobody may be waiting (a failed flush is then reported by the next one that is awaited).
-    flushed.catch(() => {});
+    // The answer has gone out: a failed flush (EIO, disk full) must at least reach the
+    // operator. What waited for it (removing replaced blobs) does not happen.
+    flushed.catch((error: Error) => {
+      process.stderr.write(`signet: flushing the database's write-ahead log failed: ${error.message}\n`);
+    });
     return { result, flushed };
   }
 

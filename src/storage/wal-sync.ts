@@ -5,9 +5,11 @@
  * with better-sqlite3 that is the event loop, so each upload's commit stalls every other
  * request for one disk flush, and sixteen concurrent uploads flush sixteen times in a row.
  * Instead, an object commit runs under `synchronous = NORMAL` (the frames are written, not
- * flushed) and then awaits {@link WalSync.sync}, which flushes the WAL file on the thread pool.
- * A 200 is still sent only once the commit is on disk, as under FULL. Concurrent commits share
- * flushes (group-flush.ts). A WAL that does not exist (yet) holds no commit: there is nothing to flush.
+ * flushed) and then starts {@link WalSync.sync}, which flushes the WAL file on the thread pool;
+ * what must wait for the commit to be on disk (removing the blobs it replaced) waits for that,
+ * the answer does not (MetadataStore.commitTransaction, BlobStore.removeOnceFlushed).
+ * Concurrent commits share flushes (group-flush.ts). A WAL that does not exist (yet) holds no
+ * commit: there is nothing to flush.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGroupFlush } from './group-flush.ts';
@@ -26,8 +28,13 @@ export interface WalSync {
 export function createWalSync(walPath: string): WalSync {
   let handle: Promise<FileHandle> | undefined;
   let last: Promise<void> = Promise.resolve();
+  let closed = false;
 
   async function flush(): Promise<void> {
+    // A flush that starts once the database is closing has nothing left to do: closing the
+    // last connection checkpoints the WAL into the database under FULL. Reopening the WAL
+    // here would leak the descriptor.
+    if (closed && !handle) return;
     handle ??= open(walPath, 'r');
     let wal: FileHandle;
     try {
@@ -47,9 +54,10 @@ export function createWalSync(walPath: string): WalSync {
       return last;
     },
     async close() {
+      closed = true;
+      await last.catch(() => {});
       const opened = handle;
       handle = undefined;
-      await last.catch(() => {});
       await (await opened?.catch(() => undefined))?.close();
     },
   };

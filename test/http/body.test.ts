@@ -345,6 +345,13 @@ describe('small bodies (Content-Length up to 64 KiB, not aws-chunked) are read w
     expect(() => body.result()).toThrow(/not ended/);
   });
 
+  it('a request already gone when the body is asked for -> IncompleteBody, not a wait forever', async () => {
+    const src = new PassThrough();
+    src.destroy();
+    const body = prepareUploadBody(src, { payload: UNSIGNED, headers: withLength({}, 5) });
+    await expect(wholeOf(body)).rejects.toMatchObject({ code: 'IncompleteBody' });
+  });
+
   it('a client that goes away mid-body -> IncompleteBody, even before anything awaits the body', async () => {
     const src = new PassThrough();
     const body = prepareUploadBody(src, { payload: UNSIGNED, headers: withLength({}, 100) });

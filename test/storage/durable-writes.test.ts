@@ -5,6 +5,7 @@
  * group flush never lets a caller resolve on a flush that began before its call; a small read
  * returns exactly the bytes asked for, or fails before any is answered.
  */
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -36,6 +37,32 @@ describe('MetadataStore.commitTransaction', () => {
     expect(other.prepare('SELECT blob_id FROM objects WHERE key = ?').get('k')).toEqual({ blob_id: 'a'.repeat(32) });
     other.close();
     meta.close();
+  });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('a flush still under way when the store closes leaves no descriptor of the WAL open', async () => {
+    const dbPath = join(await tempDir(), 'signet.db');
+    const walOpen = () => readdirSync('/proc/self/fd').some((fd) => {
+      try {
+        // "<path>-wal (deleted)" once the last connection has removed the file
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dbPath}-wal`);
+      } catch {
+        return false;
+      }
+    });
+    const meta = openMetadataStore(dbPath);
+    meta.createBucket('b', new Date());
+    await meta.commitTransaction(() => meta.putObject(object('k0', 'a'.repeat(32)))).flushed;
+    // Another connection (a CLI command) keeps the WAL file in place when the store closes.
+    const cli = new Database(dbPath);
+    cli.prepare('SELECT count(*) FROM objects').get();
+    // The next two flushes: one under way, one queued behind it, as the store closes.
+    const first = meta.commitTransaction(() => meta.putObject(object('k1', 'b'.repeat(32)))).flushed;
+    const second = meta.commitTransaction(() => meta.putObject(object('k2', 'c'.repeat(32)))).flushed;
+    meta.close();
+    await Promise.allSettled([first, second]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    cli.close();
+    expect(walOpen()).toBe(false);
   });
 
   it('rolls back everything fn wrote when it throws, and throws its error', async () => {
