@@ -113,7 +113,7 @@ export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): Up
     : undefined;
   if (!decoder && plan.declaredLength !== undefined && plan.declaredLength <= SMALL_BODY_BYTES) {
     const checks = new BodyChecks(plan, undefined, steps);
-    const content = readWhole(source, checks, plan.declaredLength);
+    const content = readWhole(source, checks);
     // A refusal can come before the consumer awaits (an aborted client): not an unhandled one.
     content.catch(() => {});
     return { content, result: () => checks.resultOrThrow() };
@@ -149,7 +149,7 @@ export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): Up
  * read in full, so the answer goes out on the same connection; a client gone mid-body is
  * IncompleteBody, as in the stream.
  */
-function readWhole(source: Readable, checks: BodyChecks, declaredLength: number): Promise<Buffer> {
+function readWhole(source: Readable, checks: BodyChecks): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let settled = false;
@@ -167,7 +167,7 @@ function readWhole(source: Readable, checks: BodyChecks, declaredLength: number)
     };
     // Gone or read before this started (nothing does that today): no event would ever come.
     if (source.destroyed || source.readableEnded) {
-      settle(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      settle(prematureClose());
       return;
     }
     source.on('data', onData);
@@ -177,12 +177,17 @@ function readWhole(source: Readable, checks: BodyChecks, declaredLength: number)
       } catch (error) {
         return settle(error as Error);
       }
-      settle(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, declaredLength));
+      settle(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
     source.once('error', (error) => settle(error));
     // A request destroyed before its end (client gone, idle timeout) closes without 'end'.
-    source.once('close', () => settle(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })));
+    source.once('close', () => settle(prematureClose()));
   });
+}
+
+/** What a stream reports when its source closes before its end (toS3Error: IncompleteBody). */
+function prematureClose(): Error {
+  return Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 // ---- header checks (synchronous, before any byte is read)
