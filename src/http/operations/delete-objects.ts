@@ -21,8 +21,11 @@ export const deleteObject: Operation = {
     checkVersionId(ctx.query);
     const bucket = bucketOf(ctx);
     requireBucket(ctx);
-    const { blobId } = ctx.storage.meta.deleteObject(bucket, keyOf(ctx));
-    if (blobId) await ctx.storage.blobs.remove(blobId);
+    const { meta, blobs } = ctx.storage;
+    // As for a write: answered once committed; the blob goes once the delete is on disk
+    // (BlobStore.removeOnceFlushed), so a power cut never brings back a row without its bytes.
+    const { result, flushed } = meta.commitTransaction(() => meta.deleteObject(bucket, keyOf(ctx)));
+    blobs.removeOnceFlushed(flushed, [result.blobId]);
     sendEmpty(ctx.res, 204);
   },
 };
@@ -46,19 +49,22 @@ export const deleteObjects: Operation = {
     requireBucket(ctx);
     requireIntegrityHeader(ctx);
     const request = parseDeleteRequest(await readSmallBody(ctx, MAX_DELETE_BODY_BYTES));
+    const { meta, blobs } = ctx.storage;
     let results = '';
-    const removed: string[] = [];
-    for (const { key, versionId } of request.objects) {
-      const failure = deleteFailure(ctx, bucket, key, versionId);
-      if (failure) {
-        results += elRaw('Error', el('Key', key) + el('VersionId', versionId) + el('Code', failure.code) + el('Message', failure.message));
-        continue;
+    const removed: Array<string | undefined> = [];
+    // One transaction and one flush for up to 1000 keys, not one each (see deleteObject).
+    const { flushed } = meta.commitTransaction(() => {
+      for (const { key, versionId } of request.objects) {
+        const failure = deleteFailure(ctx, bucket, key, versionId);
+        if (failure) {
+          results += elRaw('Error', el('Key', key) + el('VersionId', versionId) + el('Code', failure.code) + el('Message', failure.message));
+          continue;
+        }
+        removed.push(meta.deleteObject(bucket, key).blobId);
+        if (!request.quiet) results += elRaw('Deleted', el('Key', key) + el('VersionId', versionId));
       }
-      const { blobId } = ctx.storage.meta.deleteObject(bucket, key);
-      if (blobId) removed.push(blobId);
-      if (!request.quiet) results += elRaw('Deleted', el('Key', key) + el('VersionId', versionId));
-    }
-    for (const blobId of removed) await ctx.storage.blobs.remove(blobId);
+    });
+    blobs.removeOnceFlushed(flushed, removed);
     sendXml(ctx.res, xmlDocument('DeleteResult', results));
   },
 };

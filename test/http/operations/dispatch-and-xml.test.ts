@@ -9,7 +9,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bucketName, s3Failure, startTestServer, type TestServer } from './harness.ts';
 
 const contentMd5 = (body: string) => createHash('md5').update(body).digest('base64');
@@ -84,6 +84,8 @@ describe('operation dispatch, DeleteObjects and XML request bodies', () => {
   describe('DeleteObjects', () => {
     it('deletes the listed keys and reports each as Deleted, missing keys included', async () => {
       for (const key of ['d/1', 'd/2', 'd/3']) await s.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+      const blobOf = (key: string) => s.storage.meta.getObject(bucket, key)!.blobId;
+      const [gone1, gone2, kept] = [blobOf('d/1'), blobOf('d/2'), blobOf('d/3')];
       const out = await s.client.send(
         new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'd/1' }, { Key: 'd/2' }, { Key: 'd/never' }] } }),
       );
@@ -91,6 +93,11 @@ describe('operation dispatch, DeleteObjects and XML request bodies', () => {
       expect(out.Errors).toBeUndefined();
       const left = await s.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'd/' }));
       expect(left.Contents!.map((c) => c.Key)).toEqual(['d/3']);
+      // The deleted keys' bytes go once the delete is on disk; the others stay.
+      await vi.waitFor(async () => {
+        const onDisk = await s.storage.blobs.listBlobIds();
+        expect([onDisk.includes(gone1), onDisk.includes(gone2), onDisk.includes(kept)]).toEqual([false, false, true]);
+      });
     });
 
     it('Quiet mode reports nothing for successful deletes', async () => {
