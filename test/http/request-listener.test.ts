@@ -77,9 +77,11 @@ describe('createRequestListener', () => {
     const viaExpress = await request(createApp(deps)).get('/_signet/health').set('Host', HOST);
     expect(fast.body).toEqual(viaExpress.body);
     expect(fast.headers['content-type']).toBe(viaExpress.headers['content-type']);
+    // HEAD: the GET's headers, its Content-Length included (an ISO time is always 24 characters).
     const head = await request(listener).head('/_signet/health').set('Host', HOST);
     expect(head.status).toBe(200);
-    expect(head.text ?? '').toBe('');
+    expect(head.headers['content-type']).toBe(fast.headers['content-type']);
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(fast.text)));
   });
 
   it('makes the endpoints once, on the first request for one, even for requests arriving together', async () => {
