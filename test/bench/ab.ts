@@ -17,9 +17,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadResult } from './load.ts';
-import { pairedRatio } from './report.ts';
+import { median, pairedRatio } from './report.ts';
 import { closeSeedConnections, createBucket } from './requests.ts';
-import { startTarget, type Target } from './targets.ts';
+import { parseEnvList, startTarget, type Target } from './targets.ts';
 import { BUCKET, W1, W2, W3_GET, W3_PUT, W5, W7, type Workload } from './workloads.ts';
 
 const ALL: Workload[] = [W1, W2, W3_PUT, W3_GET, W5, W7];
@@ -37,19 +37,13 @@ const { values: args } = parseArgs({
 });
 if (!args.before) throw new Error('usage: ab.ts --before DIR [--only W3-PUT] [--rounds N] [--duration SEC]');
 
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 for (const id of args.only.split(',')) {
   const workload = ALL.find((w) => w.id === id);
   if (!workload) throw new Error(`unknown workload ${id}`);
   const servers: Record<'before' | 'after', Target> = {
     before: await startTarget('signet-before', { beforeRoot: resolve(args.before) }),
     after: await startTarget('signet', {
-      env: Object.fromEntries(args['after-env'].split(',').filter(Boolean).map((kv) => kv.split('=', 2))),
+      env: parseEnvList(args['after-env']),
       nodeArgs: args['after-node-args'].split(' ').filter(Boolean),
     }),
   };

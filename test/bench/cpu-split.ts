@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './load.ts';
 import { createBucket } from './requests.ts';
-import { startTarget, type TargetName } from './targets.ts';
+import { parseEnvList, startTarget, type TargetName } from './targets.ts';
 import { BUCKET, W1, W2, W3_GET, W3_PUT, W5, W7, type Workload } from './workloads.ts';
 
 
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
         ...(args.perf ? ['--perf-basic-prof'] : []),
         ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', resolve(args['cpu-prof'], `${id}.${name}`)] : []),
       ];
-      const env = Object.fromEntries(args.env.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
+      const env = parseEnvList(args.env);
       const target = await startTarget(name, { nodeArgs, env });
       try {
         await createBucket(target, BUCKET);

@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad, runSequential, type LoadResult } from './load.ts';
-import { evaluateTargets, printReport, type BenchReport, type Figure, type TransferFigure } from './report.ts';
+import { evaluateTargets, median, printReport, type BenchReport, type Figure, type TransferFigure } from './report.ts';
 import { closeSeedConnections, createBucket, presignedPaths } from './requests.ts';
 import { measureColdStart, PROJECT_ROOT, startTarget, TARGET_NAMES, type Target, type TargetName } from './targets.ts';
 import { bigBody, bigGet, bigPut, type TransferResult } from './transfer.ts';
@@ -76,13 +76,6 @@ function settleDisk(): void {
 
 function log(line: string): void {
   process.stderr.write(`[${((performance.now() - benchStarted) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function coldStarts(): Promise<Record<string, number[]>> {

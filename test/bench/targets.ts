@@ -70,6 +70,17 @@ function command(name: TargetName, dataDir: string, port: number, options: Launc
   }
 }
 
+/** "K=V,K2=V2" (a command-line option) as an environment; a value may hold '='. */
+export function parseEnvList(list: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of list.split(',').filter(Boolean)) {
+    const eq = kv.indexOf('=');
+    if (eq === -1) env[kv] = '';
+    else env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
+
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
