@@ -181,7 +181,10 @@ function readWhole(source: Readable, checks: BodyChecks): Promise<Buffer> {
     });
     source.once('error', (error) => settle(error));
     // A request destroyed before its end (client gone, idle timeout) closes without 'end'.
-    source.once('close', () => settle(prematureClose()));
+    // Checked first: 'close' follows every 'end', and an Error costs a stack trace.
+    source.once('close', () => {
+      if (!settled) settle(prematureClose());
+    });
   });
 }
 

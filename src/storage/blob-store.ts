@@ -4,9 +4,10 @@
  *   <dataDir>/blobs/3f/3f9c0a6e1b2d4c5e8f7a6b5c4d3e2f10    committed blobs, 2-character fan-out
  *   <dataDir>/tmp/3f9c0a6e1b2d4c5e8f7a6b5c4d3e2f10.tmp     writes in progress
  *
- * A write streams into tmp/ and is renamed into blobs/ only after the source ended cleanly, so
- * a half-received body (bad chunk signature, client abort) never becomes a blob; the file and
- * its directory are fsynced before write() resolves, so before any row refers to it.
+ * A streamed write goes into tmp/ and is renamed into blobs/ only after the source ended cleanly,
+ * so a half-received body (bad chunk signature, client abort) never becomes a blob; a small body
+ * already whole in memory is written straight into blobs/. The file and its directory are
+ * fsynced before write() resolves, so before any row refers to it.
  * Every id that comes in is checked against {@link BLOB_ID_PATTERN} before it touches a path.
  */
 import { createHash } from 'node:crypto';
@@ -91,21 +92,27 @@ export function createBlobStore(dataDir: string): BlobStore {
   }
 
   /**
-   * Bytes already in memory (a small upload, read whole and verified): one open and one write,
-   * without a stream on either side; then {@link place} takes over.
+   * Bytes already in memory (a small upload, read whole and verified): opened straight at its
+   * place in blobs/, one write, then the same flushes as {@link place}, without a stream on
+   * either side and without a rename. The bytes are complete before the file exists, so no
+   * half-received body can land there; a crash mid-write leaves an unreferenced file, which
+   * the sweep at start removes, like any blob whose row was never committed.
    */
   async function commitBytes(bytes: Uint8Array, options: WriteOptions = {}): Promise<WrittenBlob> {
     const blobId = newBlobId();
-    const tempPath = join(tmpDir, blobId + TEMP_SUFFIX);
-    const fd = await new Promise<number>((resolve, reject) => openFile(tempPath, 'wx', 0o600, (error, fd) => (error ? reject(error) : resolve(fd))));
+    const finalPath = blobPath(blobId);
+    const { value: fd, createdDir } = await intoFanout(blobId, () =>
+      new Promise<number>((resolve, reject) => openFile(finalPath, 'wx', 0o600, (error, fd) => (error ? reject(error) : resolve(fd)))),
+    );
     try {
       await new Promise<void>((resolve, reject) => writeFully(fd, bytes, (error) => (error ? reject(error) : resolve())));
+      await flushPlaced(blobId, flushFile(fd), createdDir);
     } catch (error) {
-      await new Promise((resolve) => closeFd(fd, resolve));
-      await rm(tempPath, { force: true });
+      await rm(finalPath, { force: true });
       throw error;
+    } finally {
+      closeFd(fd, () => {});
     }
-    await place(blobId, tempPath, fd);
     return { blobId, size: bytes.length, md5Hex: options.md5 === false ? '' : createHash('md5').update(bytes).digest('hex') };
   }
 
@@ -120,22 +127,9 @@ export function createBlobStore(dataDir: string): BlobStore {
   async function place(blobId: string, tempPath: string, fd: number): Promise<void> {
     const dataFlushed = flushFile(fd);
     const finalPath = blobPath(blobId);
-    const fanout = join(blobsDir, blobId.slice(0, 2));
     try {
-      let createdDir = knownFanouts.has(fanout) ? undefined : await mkdir(fanout, { recursive: true, mode: 0o700 });
-      try {
-        await rename(tempPath, finalPath);
-      } catch (error) {
-        // A fan-out directory removed behind the server's back: create it again, once.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !knownFanouts.has(fanout)) throw error;
-        knownFanouts.delete(fanout);
-        directories.forget(fanout);
-        createdDir = await mkdir(fanout, { recursive: true, mode: 0o700 });
-        await rename(tempPath, finalPath);
-      }
-      knownFanouts.add(fanout);
-      await Promise.all([dataFlushed, directories.sync(fanout)]);
-      if (createdDir) await directories.sync(blobsDir);
+      const { createdDir } = await intoFanout(blobId, () => rename(tempPath, finalPath));
+      await flushPlaced(blobId, dataFlushed, createdDir);
     } catch (error) {
       await dataFlushed.catch(() => {});
       await Promise.all([rm(tempPath, { force: true }), rm(finalPath, { force: true })]);
@@ -144,6 +138,34 @@ export function createBlobStore(dataDir: string): BlobStore {
       // Flushed (or failed): nothing waits for the close.
       closeFd(fd, () => {});
     }
+  }
+
+  /**
+   * `create` makes the entry of `blobId` in its fan-out directory, which is created first when
+   * not known to exist (one mkdir per directory, not per write), and once more if it was
+   * removed behind the server's back (`create` then fails with ENOENT).
+   */
+  async function intoFanout<T>(blobId: string, create: () => Promise<T>): Promise<{ value: T; createdDir: boolean }> {
+    const fanout = join(blobsDir, blobId.slice(0, 2));
+    let createdDir = knownFanouts.has(fanout) ? false : (await mkdir(fanout, { recursive: true, mode: 0o700 })) !== undefined;
+    let value: T;
+    try {
+      value = await create();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !knownFanouts.has(fanout)) throw error;
+      knownFanouts.delete(fanout);
+      directories.forget(fanout);
+      createdDir = (await mkdir(fanout, { recursive: true, mode: 0o700 })) !== undefined;
+      value = await create();
+    }
+    knownFanouts.add(fanout);
+    return { value, createdDir };
+  }
+
+  /** The file's data (`dataFlushed`) and its directory entry on disk; a new fan-out directory's too. */
+  async function flushPlaced(blobId: string, dataFlushed: Promise<void>, createdDir: boolean): Promise<void> {
+    await Promise.all([dataFlushed, directories.sync(join(blobsDir, blobId.slice(0, 2)))]);
+    if (createdDir) await directories.sync(blobsDir);
   }
 
   const store: BlobStore = {

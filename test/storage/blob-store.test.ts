@@ -141,11 +141,20 @@ describe('BlobStore.write, bytes already in memory (a small upload read whole)',
     expect((await blobs.write(Buffer.alloc(0), { md5: false })).md5Hex).toBe('');
   });
 
-  it('a write that cannot start (tmp/ gone) rejects and leaves nothing in blobs/', async () => {
+  it('does not go through tmp/: it works with tmp/ gone', async () => {
     const { dataDir, blobs } = await newStore();
     await rm(join(dataDir, 'tmp'), { recursive: true });
-    await expect(blobs.write(Buffer.from('x'))).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(await filesUnder(join(dataDir, 'blobs'))).toEqual([]);
+    const { blobId } = await blobs.write(Buffer.from('x'));
+    expect(await readFile(join(dataDir, 'blobs', blobId.slice(0, 2), blobId), 'utf8')).toBe('x');
+  });
+
+  it('a write that cannot be placed (blobs/ replaced by a file) rejects and leaves no file anywhere', async () => {
+    const { dataDir, blobs } = await newStore();
+    await rm(join(dataDir, 'blobs'), { recursive: true });
+    await writeFile(join(dataDir, 'blobs'), 'not a directory');
+    await expect(blobs.write(Buffer.from('x'))).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
+    expect(await readFile(join(dataDir, 'blobs'), 'utf8')).toBe('not a directory');
+    expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
   });
 });
 
