@@ -6,8 +6,8 @@
  *
  * A streamed write goes into tmp/ and is renamed into blobs/ only after the source ended cleanly,
  * so a half-received body (bad chunk signature, client abort) never becomes a blob; a small body
- * already whole in memory is written straight into blobs/. The file and its directory are
- * fsynced before write() resolves, so before any row refers to it.
+ * (64 KiB), whole in memory before its file is created, is written straight into blobs/. The
+ * file and its directory are fsynced before write() resolves, so before any row refers to it.
  * Every id that comes in is checked against {@link BLOB_ID_PATTERN} before it touches a path.
  */
 import { createHash } from 'node:crypto';
@@ -24,6 +24,13 @@ import type { BlobStore, WriteOptions, WrittenBlob } from './types.ts';
 export const BLOB_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 const TEMP_SUFFIX = '.tmp';
+/**
+ * A stream of unknown length (a POST form's file, a body in aws-chunked framing) that ends
+ * within this many bytes is collected and written in one go, straight into blobs/, as a small
+ * body read whole is: a stream stage, a temp file and a rename cost more than 64 KiB of memory
+ * for the time of a write. Sixteen such uploads at once hold 1 MiB.
+ */
+export const WHOLE_WRITE_BYTES = 64 * 1024;
 const READ_CHUNK_BYTES = 256 * 1024;
 
 export class InvalidBlobIdError extends Error {
@@ -70,8 +77,27 @@ export function createBlobStore(dataDir: string): BlobStore {
     return join(blobsDir, blobId.slice(0, 2), blobId);
   }
 
-  /** A stream goes to tmp/ through a BlobFile, in full; then {@link place} takes over. */
+  /**
+   * A stream that ends within {@link WHOLE_WRITE_BYTES} is written as bytes in memory are
+   * ({@link commitBytes}); a longer one goes to tmp/ through a BlobFile, in full, its first
+   * bytes included; then {@link place} takes over.
+   */
   async function commit(source: Readable, options: WriteOptions = {}): Promise<WrittenBlob> {
+    // readHead and streamInto watch for errors with finished(), which sees an error emitted
+    // between the two (while this function awaits) in the stream's state; this listener only
+    // keeps such an 'error' event from being an unhandled one that takes the server down.
+    source.on('error', ignore);
+    try {
+      const head = await readHead(source, WHOLE_WRITE_BYTES);
+      if (head.ended) return await commitBytes(head.chunks.length === 1 ? head.chunks[0]! : Buffer.concat(head.chunks), options);
+      return await commitStream(source, head.chunks, options);
+    } finally {
+      source.off('error', ignore);
+    }
+  }
+
+  /** `head` (already read from `source`) and the rest of `source`, through tmp/. */
+  async function commitStream(source: Readable, head: Buffer[], options: WriteOptions): Promise<WrittenBlob> {
     const blobId = newBlobId();
     const tempPath = join(tmpDir, blobId + TEMP_SUFFIX);
     const md5 = options.md5 === false ? undefined : createHash('md5');
@@ -79,6 +105,7 @@ export function createBlobStore(dataDir: string): BlobStore {
     // function yields: an error emitted meanwhile can never go unhandled.
     const file = new BlobFile(tempPath, md5);
     try {
+      for (const chunk of head) file.write(chunk);
       await streamInto(source, file);
     } catch (error) {
       // This settles as soon as the source fails, possibly before the file has even opened:
@@ -325,6 +352,39 @@ function streamInto(source: Readable, sink: Writable): Promise<void> {
     source.pipe(sink);
   });
 }
+
+/**
+ * The first chunks of `source`, read until they hold more than `limit` bytes (`ended` false:
+ * the rest is still to be read, and the stream is left paused) or until the stream ends
+ * (`ended` true). Rejects with the stream's error, or when it closes before its end.
+ */
+function readHead(source: Readable, limit: number): Promise<{ chunks: Buffer[]; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      source.off('data', onData);
+      stopWatching();
+      source.pause();
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size <= limit) return;
+      stop();
+      resolve({ chunks, ended: false });
+    };
+    // 'end', an error, or a close before the end (a client gone): whichever comes first.
+    const stopWatching = finished(source, { writable: false }, (error) => {
+      stop();
+      if (error) reject(error);
+      else resolve({ chunks, ended: true });
+    });
+    source.on('data', onData);
+  });
+}
+
+function ignore(): void {}
 
 /** The file's bytes and size on disk. */
 function flushFile(fd: number): Promise<void> {

@@ -125,11 +125,14 @@ export interface WriteOptions {
 
 export interface BlobStore {
   /**
-   * Streams `source` to a temp file under <dataDir>/tmp, fsyncs it, and renames it into
-   * <dataDir>/blobs only when `source` ended cleanly. If `source` errors (a failed check
-   * upstream, an aborted client) the temp file is removed and the promise rejects with that
-   * error: nothing partial ever becomes visible. Bytes already in memory (a small upload,
-   * read whole) take the same way in one write.
+   * Writes a new blob and fsyncs it (and its directory entry) before resolving. A stream longer
+   * than 64 KiB goes to a temp file under <dataDir>/tmp and is renamed into <dataDir>/blobs
+   * only once `source` ended cleanly; bytes already in memory, and a stream that ends within
+   * 64 KiB, are complete before their file is created in blobs/, in one write. If `source`
+   * errors (a failed check upstream, an aborted client) whatever was written is removed and the
+   * promise rejects with that error. No row refers to the blob before this resolves, so nothing
+   * partial is ever visible; a crash mid-write leaves an unreferenced file that the sweep at
+   * start removes.
    */
   write(source: Readable | Uint8Array, options?: WriteOptions): Promise<WrittenBlob>;
   /** Reads a blob, optionally a byte range (inclusive end). */

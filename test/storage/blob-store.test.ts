@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { BLOB_ID_PATTERN, InvalidBlobIdError, createBlobStore } from '../../src/storage/blob-store.ts';
+import { BLOB_ID_PATTERN, InvalidBlobIdError, WHOLE_WRITE_BYTES, createBlobStore } from '../../src/storage/blob-store.ts';
 import { useTempDirs } from './temp-dir.ts';
 
 const tempDir = useTempDirs();
@@ -23,7 +23,11 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 /** A body that sends `chunks`, then fails with `error` once the temp file holds bytes. */
-function failingSource(chunks: Buffer[], error: Error | undefined, tmpDir: string): Readable {
+/**
+ * Sends `chunks`, then fails with `error` (or is destroyed without one: a client abort), once a
+ * file has appeared in `tmpDir` (the write is under way there), or at once without `tmpDir`.
+ */
+function failingSource(chunks: Buffer[], error: Error | undefined, tmpDir?: string): Readable {
   let sent = 0;
   const source = new Readable({
     read() {
@@ -32,7 +36,7 @@ function failingSource(chunks: Buffer[], error: Error | undefined, tmpDir: strin
         return;
       }
       void (async () => {
-        while ((await filesUnder(tmpDir)).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        while (tmpDir && (await filesUnder(tmpDir)).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
         source.destroy(error);
       })();
     },
@@ -119,9 +123,39 @@ describe('BlobStore.write', () => {
 
   it('a client abort (source destroyed without an error) rejects and leaves nothing', async () => {
     const { dataDir, blobs } = await newStore();
-    const source = failingSource([Buffer.alloc(50_000, 3)], undefined, join(dataDir, 'tmp'));
+    const source = failingSource([Buffer.alloc(50_000, 3), Buffer.alloc(50_000, 4)], undefined, join(dataDir, 'tmp'));
 
     await expect(blobs.write(source)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
+    expect(await filesUnder(join(dataDir, 'blobs'))).toEqual([]);
+  });
+});
+
+describe('BlobStore.write, a stream that ends within WHOLE_WRITE_BYTES', () => {
+  it('is written straight into blobs/, never through tmp/, with its size and MD5', async () => {
+    const { dataDir, blobs } = await newStore();
+    await rm(join(dataDir, 'tmp'), { recursive: true });
+    const body = Buffer.alloc(WHOLE_WRITE_BYTES, 7);
+    const written = await blobs.write(Readable.from([body.subarray(0, 1000), body.subarray(1000)]));
+    expect(written).toEqual({ blobId: written.blobId, size: WHOLE_WRITE_BYTES, md5Hex: createHash('md5').update(body).digest('hex') });
+    expect(await readFile(join(dataDir, 'blobs', written.blobId.slice(0, 2), written.blobId))).toEqual(body);
+  });
+
+  it('one byte more goes through tmp/ (gone here, so the write fails) and keeps its first bytes', async () => {
+    const { dataDir, blobs } = await newStore();
+    const body = Buffer.from(Array.from({ length: WHOLE_WRITE_BYTES + 1 }, (_, i) => i % 251));
+    const written = await blobs.write(Readable.from([body.subarray(0, 40_000), body.subarray(40_000)]));
+    expect(await readFile(join(dataDir, 'blobs', written.blobId.slice(0, 2), written.blobId))).toEqual(body);
+    expect(written.size).toBe(WHOLE_WRITE_BYTES + 1);
+    await rm(join(dataDir, 'tmp'), { recursive: true });
+    await expect(blobs.write(Readable.from([body]))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a source that fails or aborts before its end rejects and leaves nothing', async () => {
+    const { dataDir, blobs } = await newStore();
+    const failure = new Error('bad chunk signature');
+    await expect(blobs.write(failingSource([Buffer.alloc(1000, 1)], failure))).rejects.toBe(failure);
+    await expect(blobs.write(failingSource([Buffer.alloc(1000, 1)], undefined))).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
     expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
     expect(await filesUnder(join(dataDir, 'blobs'))).toEqual([]);
   });
