@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import type { AuthKind, PayloadMode, VerificationStep } from '../auth/types.ts';
 import type { AccessRequest, Token } from '../access/types.ts';
 import type { Clock, Config } from '../config.ts';
-import type { Storage } from '../storage/types.ts';
+import type { BucketRecord, Storage } from '../storage/types.ts';
 
 export interface Principal {
   kind: AuthKind;
@@ -34,10 +34,23 @@ export interface RequestContext {
   headers: Record<string, string[]>;
   principal: Principal;
   /**
+   * The bucket's row as read with the token, in the same statement, while the request was
+   * verified (MetadataStore.getTokenAndBucket): requireBucket uses it instead of reading the
+   * bucket again. Only until the operation first yields (the handler then removes it), so that
+   * no check ever relies on an older read than it would have made itself.
+   */
+  bucketRead?: BucketRead;
+  /**
    * Checks the principal's token scope for this action; throws S3Error('ScopeDenied') and
    * appends an 'authorize' step to principal.steps either way.
    */
   authorize(request: AccessRequest): void;
+}
+
+export interface BucketRead {
+  name: string;
+  /** undefined: no such bucket */
+  record: BucketRecord | undefined;
 }
 
 /** First value of a header, or undefined. */

@@ -24,7 +24,7 @@ import { authorize } from '../access/authorize.ts';
 import { contentLengthRange } from '../policy/evaluate-policy.ts';
 import type { PostPolicy } from '../policy/types.ts';
 import { verifyPostForm } from '../policy/verify-post.ts';
-import type { ObjectMetadata, ObjectRecord, StoredChecksum } from '../storage/types.ts';
+import type { BucketRecord, ObjectMetadata, ObjectRecord, StoredChecksum } from '../storage/types.ts';
 import { resolveAddress } from './address.ts';
 import type { ExpectingRequest } from './app.ts';
 import { prepareUploadBody } from './body.ts';
@@ -273,10 +273,18 @@ interface VerifiedUpload {
  */
 function verifyUpload(input: PostObjectInput, head: FormHead): VerifiedUpload {
   const { storage, bucket } = input;
+  // The bucket's row comes with the token, in one read; nothing yields between the two uses.
+  let bucketRecord: BucketRecord | undefined;
+  let bucketRead = false;
   const result = verifyPostForm(head.fields, {
     now: input.now,
     region: input.config.region,
-    lookupToken: (id) => storage.meta.getToken(id),
+    lookupToken: (id) => {
+      const read = storage.meta.getTokenAndBucket(id, bucket);
+      bucketRecord = read.bucket;
+      bucketRead = true;
+      return read.token;
+    },
     bucket,
     filename: head.file?.filename,
   });
@@ -296,7 +304,7 @@ function verifyUpload(input: PostObjectInput, head: FormHead): VerifiedUpload {
     const count = head.file ? uploads : 0;
     throw new S3Error('PostFileCount', { elements: { ArgumentName: 'file', ArgumentValue: String(count) }, steps });
   }
-  if (!storage.meta.getBucket(bucket)) throw withSteps(noSuchBucket(bucket), steps);
+  if (!(bucketRead ? bucketRecord : storage.meta.getBucket(bucket))) throw withSteps(noSuchBucket(bucket), steps);
 
   const verdict = authorize(result.token, { action: 'write', bucket, key: result.key });
   steps.push(verdict.step);

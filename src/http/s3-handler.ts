@@ -18,7 +18,7 @@ import type { Clock, Config } from '../config.ts';
 import { randomHex } from '../random-hex.ts';
 import type { Storage } from '../storage/types.ts';
 import { isBrowserPost, resolveAddress } from './address.ts';
-import type { Principal, RequestContext } from './context.ts';
+import type { BucketRead, Principal, RequestContext } from './context.ts';
 import { drainRequest } from './drain.ts';
 import { renderErrorXml } from './error-xml.ts';
 import { resolveOperation } from './operations/index.ts';
@@ -185,10 +185,16 @@ export async function handleS3Request(req: Request, res: Response, deps: AppDeps
     });
   }
 
+  let bucketRead: BucketRead | undefined;
   const result = verifyRequest(signable, {
     now,
     region: config.region,
-    lookupToken: (id) => storage.meta.getToken(id),
+    lookupToken: (id) => {
+      if (!address.bucket) return storage.meta.getToken(id);
+      const read = storage.meta.getTokenAndBucket(id, address.bucket);
+      bucketRead = { name: address.bucket, record: read.bucket };
+      return read.token;
+    },
   });
   locals.record.authKind = result.kind;
   locals.record.accessKeyId = result.accessKeyId;
@@ -212,6 +218,7 @@ export async function handleS3Request(req: Request, res: Response, deps: AppDeps
     query: new URLSearchParams(signable.rawQuery),
     headers,
     principal,
+    bucketRead,
     authorize(request: AccessRequest) {
       const verdict = authorize(principal.token, request);
       principal.steps.push(verdict.step);
@@ -225,7 +232,10 @@ export async function handleS3Request(req: Request, res: Response, deps: AppDeps
   // it: a request refused by its headers (signature, scope, EntityTooLarge, KeyTooLongError…)
   // never makes it upload (see the server's checkContinue handler).
   if ((req as ExpectingRequest).signetExpectsContinue) continueWhenRead(req, res);
-  await operation.run(ctx);
+  const running = operation.run(ctx);
+  // The operation has yielded for the first time: what it reads from now on, it reads afresh.
+  ctx.bucketRead = undefined;
+  await running;
 }
 
 function bucketCors(storage: Storage, bucket: string | undefined) {

@@ -90,6 +90,12 @@ interface TokenRow {
   root: number;
 }
 
+type TokenAndBucketRow = { [K in keyof TokenRow]: TokenRow[K] | null } & {
+  bucket_name: string | null;
+  bucket_created_at: string | null;
+  bucket_cors: string | null;
+};
+
 /**
  * Opens (creating it with mode 0600 when absent) and migrates the database at `dbPath`.
  * ':memory:' gives a private in-memory database (tests).
@@ -333,6 +339,13 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
       const row = sql.getToken.get(accessKeyId) as TokenRow | undefined;
       return row && toToken(row);
     },
+    getTokenAndBucket: (accessKeyId, bucket) => {
+      const row = sql.getTokenAndBucket.get(accessKeyId, bucket) as TokenAndBucketRow;
+      return {
+        token: row.access_key_id === null ? undefined : toToken(row as TokenRow),
+        bucket: row.bucket_name === null ? undefined : { name: row.bucket_name, createdAt: row.bucket_created_at!, cors: row.bucket_cors },
+      };
+    },
     listTokens: () =>
       (sql.listTokens.all() as TokenRow[]).map((row): TokenSummary => {
         const { secretAccessKey: _secret, ...summary } = toToken(row);
@@ -408,6 +421,12 @@ function prepareStatements(db: Database.Database) {
       INSERT INTO tokens (access_key_id, secret, name, access, buckets, prefix, expires_at, revoked_at, created_at, root)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     getToken: db.prepare('SELECT * FROM tokens WHERE access_key_id = ?'),
+    // One row always: the token's columns (all NULL when there is none), then the bucket's.
+    getTokenAndBucket: db.prepare(`
+      SELECT t.*, b.name AS bucket_name, b.created_at AS bucket_created_at, b.cors AS bucket_cors
+      FROM (SELECT ? AS access_key_id, ? AS bucket) AS q
+      LEFT JOIN tokens AS t ON t.access_key_id = q.access_key_id
+      LEFT JOIN buckets AS b ON b.name = q.bucket`),
     listTokens: db.prepare('SELECT * FROM tokens ORDER BY created_at, access_key_id'),
     revokeToken: db.prepare('UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE access_key_id = ?'),
     deleteOtherRoots: db.prepare('DELETE FROM tokens WHERE root = 1 AND access_key_id <> ?'),

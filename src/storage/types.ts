@@ -191,6 +191,11 @@ export interface MetadataStore {
   // tokens (read on every request: no cache, so a CLI revoke applies to the next request)
   insertToken(token: Token): void;
   getToken(accessKeyId: string): Token | undefined;
+  /**
+   * getToken and getBucket in one statement (one read of the database instead of two): a
+   * request's token and the bucket it names, read together while it is verified.
+   */
+  getTokenAndBucket(accessKeyId: string, bucket: string): { token: Token | undefined; bucket: BucketRecord | undefined };
   listTokens(): TokenSummary[];
   /** false when no such token */
   revokeToken(accessKeyId: string, now: Date): boolean;

@@ -339,6 +339,22 @@ describe('tokens', () => {
     meta.close();
   });
 
+  it('getTokenAndBucket answers what getToken and getBucket would, whichever of the two exists', async () => {
+    const { meta } = await openTemp();
+    const t = token({ buckets: ['photos'], prefix: 'a/', expiresAt: '2031-01-01T00:00:00.000Z' });
+    meta.insertToken(t);
+    meta.createBucket('photos', NOW);
+    meta.setBucketCors('photos', '[{"AllowedOrigins":["*"]}]');
+    for (const id of [t.accessKeyId, 'SGNTUNKNOWN']) {
+      for (const bucket of ['photos', 'nope']) {
+        expect(meta.getTokenAndBucket(id, bucket)).toEqual({ token: meta.getToken(id), bucket: meta.getBucket(bucket) });
+      }
+    }
+    expect(meta.getTokenAndBucket(t.accessKeyId, 'photos').token).toEqual(t);
+    expect(meta.getTokenAndBucket('SGNTUNKNOWN', 'photos').bucket).toEqual({ name: 'photos', createdAt: NOW.toISOString(), cors: '[{"AllowedOrigins":["*"]}]' });
+    meta.close();
+  });
+
   it('revoke marks the token once and reports unknown ids', async () => {
     const { meta } = await openTemp();
     meta.insertToken(token());
@@ -359,6 +375,7 @@ describe('tokens', () => {
     cli.insertToken(token({ accessKeyId: 'SGNTNEW000000002', name: 'new' }));
 
     expect(server.getToken('SGNTCI0000000001')?.revokedAt).toBe(NOW.toISOString());
+    expect(server.getTokenAndBucket('SGNTCI0000000001', 'b').token?.revokedAt).toBe(NOW.toISOString());
     expect(server.getToken('SGNTNEW000000002')?.name).toBe('new');
     cli.close();
     server.close();

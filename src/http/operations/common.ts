@@ -41,7 +41,7 @@ export function isMissingBlob(err: unknown): boolean {
 }
 
 export function requireBucket(ctx: Ctx, bucket = bucketOf(ctx)): BucketRecord {
-  const record = ctx.storage.meta.getBucket(bucket);
+  const record = ctx.bucketRead?.name === bucket ? ctx.bucketRead.record : ctx.storage.meta.getBucket(bucket);
   if (!record) throw noSuchBucket(bucket);
   return record;
 }
