@@ -66,8 +66,13 @@ export function createBlobStore(dataDir: string): BlobStore {
   mkdirSync(blobsDir, { recursive: true, mode: 0o700 });
   mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
 
-  // Fan-out directories known to exist: one mkdir per directory, not one per write.
-  const knownFanouts = new Set<string>();
+  /**
+   * Fan-out directories, each as the promise that it exists and that its own entry in blobs/ is
+   * on disk. The first write into a directory creates it (one mkdir per directory, not one per
+   * write) and flushes blobs/; concurrent writes into it wait for that same promise, so none
+   * commits a row for a blob in a directory that a power cut could still lose.
+   */
+  const fanouts = new Map<string, Promise<void>>();
   /** Removals waiting for a commit's flush (removeOnceFlushed) */
   const removals = new Set<Promise<unknown>>();
   const directories = createDirectorySync();
@@ -128,13 +133,18 @@ export function createBlobStore(dataDir: string): BlobStore {
   async function commitBytes(bytes: Uint8Array, options: WriteOptions = {}): Promise<WrittenBlob> {
     const blobId = newBlobId();
     const finalPath = blobPath(blobId);
-    const { value: fd, createdDir } = await intoFanout(blobId, () =>
+    const fd = await intoFanout(blobId, () =>
       new Promise<number>((resolve, reject) => openFile(finalPath, 'wx', 0o600, (error, fd) => (error ? reject(error) : resolve(fd)))),
     );
+    let dataFlushed: Promise<void> | undefined;
     try {
       await new Promise<void>((resolve, reject) => writeFully(fd, bytes, (error) => (error ? reject(error) : resolve())));
-      await flushPlaced(blobId, flushFile(fd), createdDir);
+      dataFlushed = flushFile(fd);
+      await flushPlaced(blobId, dataFlushed);
     } catch (error) {
+      // The directory's flush can fail first: the descriptor is closed (below) only once its
+      // own fsync is back, or the number could be reused while that call still uses it.
+      await dataFlushed?.catch(() => {});
       await rm(finalPath, { force: true });
       throw error;
     } finally {
@@ -155,8 +165,8 @@ export function createBlobStore(dataDir: string): BlobStore {
     const dataFlushed = flushFile(fd);
     const finalPath = blobPath(blobId);
     try {
-      const { createdDir } = await intoFanout(blobId, () => rename(tempPath, finalPath));
-      await flushPlaced(blobId, dataFlushed, createdDir);
+      await intoFanout(blobId, () => rename(tempPath, finalPath));
+      await flushPlaced(blobId, dataFlushed);
     } catch (error) {
       await dataFlushed.catch(() => {});
       await Promise.all([rm(tempPath, { force: true }), rm(finalPath, { force: true })]);
@@ -168,31 +178,45 @@ export function createBlobStore(dataDir: string): BlobStore {
   }
 
   /**
-   * `create` makes the entry of `blobId` in its fan-out directory, which is created first when
-   * not known to exist (one mkdir per directory, not per write), and once more if it was
-   * removed behind the server's back (`create` then fails with ENOENT).
+   * `create` makes the entry of `blobId` in its fan-out directory, once that directory is
+   * ready ({@link fanouts}); if it was removed behind the server's back (`create` fails with
+   * ENOENT), the directory is made again, once, by whichever concurrent write saw it first.
    */
-  async function intoFanout<T>(blobId: string, create: () => Promise<T>): Promise<{ value: T; createdDir: boolean }> {
+  async function intoFanout<T>(blobId: string, create: () => Promise<T>): Promise<T> {
     const fanout = join(blobsDir, blobId.slice(0, 2));
-    let createdDir = knownFanouts.has(fanout) ? false : (await mkdir(fanout, { recursive: true, mode: 0o700 })) !== undefined;
-    let value: T;
+    const ready = fanoutReady(fanout);
+    await ready;
     try {
-      value = await create();
+      return await create();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !knownFanouts.has(fanout)) throw error;
-      knownFanouts.delete(fanout);
-      directories.forget(fanout);
-      createdDir = (await mkdir(fanout, { recursive: true, mode: 0o700 })) !== undefined;
-      value = await create();
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (fanouts.get(fanout) === ready) {
+        fanouts.delete(fanout);
+        directories.forget(fanout);
+      }
+      await fanoutReady(fanout);
+      return await create();
     }
-    knownFanouts.add(fanout);
-    return { value, createdDir };
   }
 
-  /** The file's data (`dataFlushed`) and its directory entry on disk; a new fan-out directory's too. */
-  async function flushPlaced(blobId: string, dataFlushed: Promise<void>, createdDir: boolean): Promise<void> {
+  function fanoutReady(fanout: string): Promise<void> {
+    let ready = fanouts.get(fanout);
+    if (ready) return ready;
+    ready = mkdir(fanout, { recursive: true, mode: 0o700 }).then(async (created) => {
+      if (created !== undefined) await directories.sync(blobsDir);
+    });
+    fanouts.set(fanout, ready);
+    // A failure is not kept: the next write into that directory tries again.
+    const failed = ready;
+    failed.catch(() => {
+      if (fanouts.get(fanout) === failed) fanouts.delete(fanout);
+    });
+    return ready;
+  }
+
+  /** The file's data (`dataFlushed`) and its entry in its fan-out directory, on disk. */
+  async function flushPlaced(blobId: string, dataFlushed: Promise<void>): Promise<void> {
     await Promise.all([dataFlushed, directories.sync(join(blobsDir, blobId.slice(0, 2)))]);
-    if (createdDir) await directories.sync(blobsDir);
   }
 
   const store: BlobStore = {
@@ -381,6 +405,8 @@ function readHead(source: Readable, limit: number): Promise<{ chunks: Buffer[]; 
       else resolve({ chunks, ended: true });
     });
     source.on('data', onData);
+    // As pipe() would: a source its caller left paused flows too.
+    source.resume();
   });
 }
 

@@ -7,7 +7,8 @@
  *     tmp/                      writes in progress
  *
  * The server opens with `sweep: true`: it empties tmp/ and removes blobs that no object or
- * part references, the leftovers of a crash between a blob's rename and its row's commit.
+ * part references, the leftovers of a crash before a blob's row was committed (a small blob is
+ * written in place, so such a file may also be partly written).
  * The CLI never sweeps: it runs alongside a server whose in-flight writes are not yet rows.
  */
 import { chmodSync, mkdirSync } from 'node:fs';

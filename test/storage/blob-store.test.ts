@@ -22,7 +22,6 @@ async function filesUnder(dir: string): Promise<string[]> {
   }
 }
 
-/** A body that sends `chunks`, then fails with `error` once the temp file holds bytes. */
 /**
  * Sends `chunks`, then fails with `error` (or is destroyed without one: a client abort), once a
  * file has appeared in `tmpDir` (the write is under way there), or at once without `tmpDir`.
@@ -70,9 +69,12 @@ describe('BlobStore.write', () => {
     expect(await text(blobs.read(written.blobId))).toBe('');
   });
 
-  it('blob files are private (0600)', async () => {
+  it.each([
+    ['written in place', 1],
+    ['through tmp/', WHOLE_WRITE_BYTES + 1],
+  ])('blob files are private (0600): %s', async (_, size) => {
     const { dataDir, blobs } = await newStore();
-    const { blobId } = await blobs.write(Readable.from([Buffer.from('x')]));
+    const { blobId } = await blobs.write(Readable.from([Buffer.alloc(size)]));
     expect((await stat(join(dataDir, 'blobs', blobId.slice(0, 2), blobId))).mode & 0o777).toBe(0o600);
   });
 
@@ -115,7 +117,7 @@ describe('BlobStore.write', () => {
     source.destroy(failure);
 
     await expect(blobs.write(source)).rejects.toBe(failure);
-    // The temp file opens lazily; give a late open time to show up if nothing waited for it.
+    // Give a late open time to show up if nothing waited for it.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
     expect(await filesUnder(join(dataDir, 'blobs'))).toEqual([]);
@@ -149,6 +151,29 @@ describe('BlobStore.write, a stream that ends within WHOLE_WRITE_BYTES', () => {
     expect(written.size).toBe(WHOLE_WRITE_BYTES + 1);
     await rm(join(dataDir, 'tmp'), { recursive: true });
     await expect(blobs.write(Readable.from([body]))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a source that fails right after its first 64 KiB, before the write goes on, rejects with its error (never an unhandled one)', async () => {
+    const { dataDir, blobs } = await newStore();
+    const failure = new Error('gone after the head');
+    const source = new Readable({ read() {} });
+    const written = blobs.write(source);
+    // From a macrotask: the error event (next tick) comes before the write resumes (a microtask).
+    setImmediate(() => {
+      source.push(Buffer.alloc(WHOLE_WRITE_BYTES + 1));
+      source.destroy(failure);
+    });
+    await expect(written).rejects.toBe(failure);
+    expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
+    expect(await filesUnder(join(dataDir, 'blobs'))).toEqual([]);
+  });
+
+  it('a source its caller left paused is read all the same', async () => {
+    const { blobs } = await newStore();
+    const source = Readable.from([Buffer.from('paused')]);
+    source.pause();
+    const { blobId } = await blobs.write(source);
+    expect(await text(blobs.read(blobId))).toBe('paused');
   });
 
   it('a source that fails or aborts before its end rejects and leaves nothing', async () => {
