@@ -14,4 +14,4 @@ VOLUME /data
 EXPOSE 9000
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=5 \
   CMD node -e "fetch('http://127.0.0.1:9000/_signet/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "src/cli/bin.js", "serve"]
+CMD ["node", "src/cli/bin.cjs", "serve"]

@@ -1,5 +1,5 @@
 // The package's entry for plain JavaScript (`import { startSignet } from 'signet-s3'`). Node 20
-// cannot run TypeScript itself: register tsx for signet's own sources (as src/cli/bin.js does),
+// cannot run TypeScript itself: register tsx for signet's own sources (as src/cli/bin.js does for the CLI),
 // then re-export the API. Its types are src/index.ts.
 import { tsImport } from 'tsx/esm/api';
 

@@ -7,7 +7,7 @@
  *                    [--big-mib N] [--big-rounds N] [--list-keys N] [--cold-starts N] [--only W1,W4,...]
  *                    [--targets floor,signet,s3rver] [--floor-no-fsync] [--profile DIR] [--before DIR]
  *
- * --before DIR also runs the signet of another checkout (DIR/src/cli/bin.js, e.g. a copy taken
+ * --before DIR also runs the signet of another checkout (DIR/src/cli/bin.cjs, e.g. a copy taken
  * before a change) as 'signet-before', so that a change is measured against it in the same run.
  * --profile DIR runs signet with `node --cpu-prof` and leaves its .cpuprofile in DIR
  * (read it with `npx tsx test/bench/profile-top.ts DIR/*.cpuprofile`).

@@ -2,12 +2,12 @@
  * The three servers under test, each in its own process so that its memory and CPU can be
  * read apart from the load generator's (/proc/PID/status VmRSS, /proc/PID/stat utime+stime):
  *
- *   signet   `node src/cli/bin.js serve --quiet`, exactly as `npm start` runs it
+ *   signet   `node src/cli/bin.cjs serve --quiet`, as `npm start` runs it
  *   s3rver   test/bench/s3rver-server.ts
  *   floor    test/bench/floor-server.ts: bytes to and from disk with an MD5, nothing else
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SIGNET_BIN = join(PROJECT_ROOT, 'src/cli/bin.js');
+const SIGNET_BIN = join(PROJECT_ROOT, 'src/cli/bin.cjs');
 const FLOOR_SCRIPT = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
 const S3RVER_SCRIPT = fileURLToPath(new URL('./s3rver-server.ts', import.meta.url));
 
@@ -52,7 +52,7 @@ export interface LaunchOptions {
   floorFsync?: boolean;
   /** Extra node flags for the server (e.g. --cpu-prof) */
   nodeArgs?: string[];
-  /** The checkout whose src/cli/bin.js 'signet-before' runs */
+  /** The checkout whose `signet` entry point 'signet-before' runs */
   beforeRoot?: string;
 }
 
@@ -62,7 +62,7 @@ function command(name: TargetName, dataDir: string, port: number, options: Launc
       return [SIGNET_BIN, 'serve', '--port', String(port), '--data-dir', dataDir, '--quiet'];
     case 'signet-before':
       if (!options.beforeRoot) throw new Error('signet-before needs the checkout to run (--before DIR)');
-      return [join(options.beforeRoot, 'src/cli/bin.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--quiet'];
+      return [beforeBin(options.beforeRoot), 'serve', '--port', String(port), '--data-dir', dataDir, '--quiet'];
     case 's3rver':
       return ['--import', 'tsx', S3RVER_SCRIPT, dataDir, '--port', String(port)];
     case 'floor':
@@ -71,6 +71,12 @@ function command(name: TargetName, dataDir: string, port: number, options: Launc
 }
 
 /** "K=V,K2=V2" (a command-line option) as an environment; a value may hold '='. */
+/** A checkout's entry point: src/cli/bin.cjs, or src/cli/bin.js in checkouts from before it. */
+function beforeBin(root: string): string {
+  const cjs = join(root, 'src/cli/bin.cjs');
+  return existsSync(cjs) ? cjs : join(root, 'src/cli/bin.js');
+}
+
 export function parseEnvList(list: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const kv of list.split(',').filter(Boolean)) {

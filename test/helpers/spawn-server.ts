@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(PROJECT_ROOT, 'src/cli/bin.js');
+export const BIN = join(PROJECT_ROOT, 'src/cli/bin.cjs');
 
 export const ROOT_KEY = 'testroot';
 export const ROOT_SECRET = 'testroot-secret-0123456789';

@@ -177,7 +177,7 @@ describe('README: docker compose and the Dockerfile (validated: Docker cannot ru
   it('the compose service runs `signet serve` as PID 1 with --init on a mounted ./.signet/init.json, which is a valid init file', () => {
     // node itself, not npx: `docker compose stop` sends SIGTERM to PID 1 only, and npm exec
     // dies of it without passing it on, leaving signet to be SIGKILLed
-    expect(command.slice(0, 3)).toEqual(['node', 'src/cli/bin.js', 'serve']);
+    expect(command.slice(0, 3)).toEqual(['node', 'src/cli/bin.cjs', 'serve']);
     const initPath = command[command.indexOf('--init') + 1]!;
     const mount = volumes.find((v) => v.split(':')[1] === initPath);
     expect(mount).toBe(`./.signet/init.json:${initPath}:ro`);
@@ -194,7 +194,7 @@ describe('README: docker compose and the Dockerfile (validated: Docker cannot ru
     expect(op('VOLUME')).toEqual(['/data']);
     expect(op('EXPOSE')).toEqual(['9000']);
     expect(op('HEALTHCHECK')[0]).toContain('http://127.0.0.1:9000/_signet/health');
-    expect(JSON.parse(op('CMD')[0]!).join(' ')).toMatch(/src\/cli\/(main\.ts|bin\.js) serve$/);
+    expect(JSON.parse(op('CMD')[0]!).join(' ')).toMatch(/src\/cli\/bin\.cjs serve$/);
     expect(op('COPY')).toContain('src ./src');
     expect(op('RUN').some((r) => r.includes('npm ci --omit=dev'))).toBe(true);
     const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'));
