@@ -7,8 +7,8 @@
  * setting below still applies. 8 threads instead of 4: every upload waits for a file fsync,
  * and the shared directory and write-ahead-log flushes each hold a thread for as long as the
  * disk takes, so with 4 threads sixteen concurrent uploads queue for the pool while the CPU is
- * idle (npm run bench, README "Performance": W3 PUT and W7 faster by a few to 20 percent in
- * paired runs). A UV_THREADPOOL_SIZE set by the operator wins.
+ * idle (npm run bench, README "Performance": 1 KiB PUTs about 10% faster in paired runs). A
+ * UV_THREADPOOL_SIZE set by the operator wins.
  */
 process.env.UV_THREADPOOL_SIZE ??= '8';
 import('./bin.js');
