@@ -284,7 +284,7 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
     getBucket: (name) => toBucketRecord(sql.getBucket.get(name) as BucketRow | undefined),
     listBuckets: () => (sql.listBuckets.all() as BucketRow[]).map((row) => toBucketRecord(row)!),
     deleteBucket: (name) => deleteBucket(name),
-    setBucketCors: (name, corsJson) => void sql.setBucketCors.run(corsJson, name),
+    setBucketCors: (name, corsJson) => sql.setBucketCors.run(corsJson, name).changes > 0,
 
     getObject: (bucket, key) => {
       const row = sql.getObject.get(bucket, key) as ObjectRow | undefined;

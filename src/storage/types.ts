@@ -163,7 +163,8 @@ export interface MetadataStore {
   listBuckets(): BucketRecord[];
   /** 'not-empty' when objects or in-progress multipart uploads remain */
   deleteBucket(name: string): 'deleted' | 'missing' | 'not-empty';
-  setBucketCors(name: string, corsJson: string | null): void;
+  /** false: no such bucket (nothing stored) */
+  setBucketCors(name: string, corsJson: string | null): boolean;
 
   // objects
   getObject(bucket: string, key: string): ObjectRecord | undefined;

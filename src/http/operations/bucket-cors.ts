@@ -6,7 +6,7 @@ import { corsToXml, parseCorsXml, parseStoredCors } from '../cors.ts';
 import { S3Error } from '../s3-errors.ts';
 import { parseXmlBody } from '../xml.ts';
 import type { Operation } from './index.ts';
-import { bucketOf, requireBucket, requireIntegrityHeader, sendEmpty, sendXml, type Ctx } from './common.ts';
+import { bucketOf, noSuchBucket, requireBucket, requireIntegrityHeader, sendEmpty, sendXml, type Ctx } from './common.ts';
 import { readSmallBody } from './streams.ts';
 
 /** Changing CORS changes the bucket for every token holder: an 'admin' action. */
@@ -36,7 +36,8 @@ export const putBucketCors: Operation = {
     // The shared parser refuses DTDs, entities and a wrong root before cors.ts reads the rules.
     parseXmlBody(body, 'CORSConfiguration');
     const rules = parseCorsXml(body.toString('utf8'));
-    ctx.storage.meta.setBucketCors(bucket.name, JSON.stringify(rules));
+    // The bucket was found before the body was read: it may have been deleted since.
+    if (!ctx.storage.meta.setBucketCors(bucket.name, JSON.stringify(rules))) throw noSuchBucket(bucket.name);
     sendEmpty(ctx.res, 200);
   },
 };

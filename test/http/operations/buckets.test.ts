@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -218,6 +219,31 @@ describe('bucket operations (us-east-1)', () => {
         s.client.send(new PutBucketCorsCommand({ Bucket: name, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['PATCH'] }] } })),
       );
       expect(f.name).toBe('InvalidRequest');
+    });
+
+    it('PutBucketCors to a bucket deleted while its body was on the way -> 404 NoSuchBucket, not a 200 that stored nothing', async () => {
+      const name = bucketName();
+      await s.client.send(new CreateBucketCommand({ Bucket: name }));
+      const body = '<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>';
+      const { url, headers } = await s.signRequest('PUT', `/${name}`, { query: { cors: '' }, body, headers: { 'content-md5': createHash('md5').update(body).digest('base64') } });
+      // Expect: 100-continue: signet sends 100 once the operation reads the body, so after it
+      // found the bucket; the bucket is deleted then, before the body goes.
+      const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(url, { method: 'PUT', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), expect: '100-continue' } });
+        req.on('continue', () => {
+          expect(s.storage.meta.deleteBucket(name)).toBe('deleted');
+          req.end(body);
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+      expect(answer.status).toBe(404);
+      expect(answer.text).toContain('<Code>NoSuchBucket</Code>');
     });
 
     it('PutBucketCors with a body that is not a CORSConfiguration -> 400 MalformedXML', async () => {

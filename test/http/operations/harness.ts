@@ -29,6 +29,8 @@ export interface TestServer {
   clientFor(credentials: { accessKeyId: string; secretAccessKey: string }): S3Client;
   /** A request signed with SigV4 (header auth), sent with fetch. */
   signedFetch(method: string, path: string, opts?: SignedFetchOptions): Promise<RawResponse>;
+  /** The URL and headers signedFetch would send (with the root credentials), for a request sent by hand. */
+  signRequest(method: string, path: string, opts?: SignedFetchOptions): Promise<{ url: string; headers: Record<string, string> }>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,25 @@ export async function startTestServer(opts: { region?: string } = {}): Promise<T
   };
   const signer = new SignatureV4({ credentials: ROOT, region, service: 's3', sha256: Sha256, uriEscapePath: false });
 
+  async function signRequest(method: string, path: string, o: SignedFetchOptions = {}): Promise<{ url: string; headers: Record<string, string> }> {
+    const body = o.body === undefined ? undefined : Buffer.from(o.body);
+    const request = new HttpRequest({
+      method,
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port,
+      path,
+      query: o.query ?? {},
+      headers: { host: `127.0.0.1:${port}`, ...(o.headers ?? {}) },
+      body,
+    });
+    const signed = await signer.sign(request);
+    const qs = new URLSearchParams(o.query ?? {}).toString().replace(/\+/g, '%20');
+    const headers = { ...signed.headers };
+    delete headers.host;
+    return { url: `${endpoint}${path}${qs ? `?${qs}` : ''}`, headers };
+  }
+
   return {
     endpoint,
     port,
@@ -81,24 +102,12 @@ export async function startTestServer(opts: { region?: string } = {}): Promise<T
     clientFor,
     async signedFetch(method, path, o = {}) {
       const body = o.body === undefined ? undefined : Buffer.from(o.body);
-      const request = new HttpRequest({
-        method,
-        protocol: 'http:',
-        hostname: '127.0.0.1',
-        port,
-        path,
-        query: o.query ?? {},
-        headers: { host: `127.0.0.1:${port}`, ...(o.headers ?? {}) },
-        body,
-      });
-      const signed = await signer.sign(request);
-      const qs = new URLSearchParams(o.query ?? {}).toString().replace(/\+/g, '%20');
-      const headers = { ...signed.headers };
-      delete headers.host;
-      const res = await fetch(`${endpoint}${path}${qs ? `?${qs}` : ''}`, { method, headers, body });
+      const { url, headers } = await signRequest(method, path, o);
+      const res = await fetch(url, { method, headers, body });
       const buf = Buffer.from(await res.arrayBuffer());
       return { status: res.status, headers: res.headers, body: buf, text: buf.toString('utf8') };
     },
+    signRequest,
     async close() {
       for (const client of clients) client.destroy();
       server.closeAllConnections();
