@@ -200,16 +200,15 @@ export function createBlobStore(dataDir: string): BlobStore {
   }
 
   function fanoutReady(fanout: string): Promise<void> {
-    let ready = fanouts.get(fanout);
-    if (ready) return ready;
-    ready = mkdir(fanout, { recursive: true, mode: 0o700 }).then(async (created) => {
+    const known = fanouts.get(fanout);
+    if (known) return known;
+    const ready = mkdir(fanout, { recursive: true, mode: 0o700 }).then(async (created) => {
       if (created !== undefined) await directories.sync(blobsDir);
     });
     fanouts.set(fanout, ready);
     // A failure is not kept: the next write into that directory tries again.
-    const failed = ready;
-    failed.catch(() => {
-      if (fanouts.get(fanout) === failed) fanouts.delete(fanout);
+    ready.catch(() => {
+      if (fanouts.get(fanout) === ready) fanouts.delete(fanout);
     });
     return ready;
   }

@@ -207,7 +207,7 @@ describe('BlobStore.write, bytes already in memory (a small upload read whole)',
     expect(await readFile(join(dataDir, 'blobs', blobId.slice(0, 2), blobId), 'utf8')).toBe('x');
   });
 
-  it('a write that cannot be placed (blobs/ replaced by a file) rejects and leaves no file anywhere', async () => {
+  it('a write whose fan-out directory cannot be made (blobs/ replaced by a file) rejects before writing anything', async () => {
     const { dataDir, blobs } = await newStore();
     await rm(join(dataDir, 'blobs'), { recursive: true });
     await writeFile(join(dataDir, 'blobs'), 'not a directory');
