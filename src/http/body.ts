@@ -48,6 +48,17 @@ export interface UploadBodyOptions {
   /** Only changes how BadDigest echoes the sent Content-MD5 (§3.4 quirk). Default PutObject. */
   operation?: 'PutObject' | 'UploadPart' | 'PostObject';
   /**
+   * POST Object's content-length-range (rows 37-38): the body must be within it, checked as it
+   * streams and refused in POST's own words (see checkRunningSize). None for other operations.
+   */
+  sizeRange?: { min: number; max: number };
+  /**
+   * What an error of the source that is not an S3Error means, when it is not a client gone
+   * mid-body: for POST Object, busboy's "Unexpected end of form" is MalformedPOSTRequest.
+   * Unset, such an error passes on as it is (an internal error).
+   */
+  sourceErrorReason?: 'MalformedPOSTRequest';
+  /**
    * The request's trace (principal.steps). A 'payload' step is appended when the body ends,
    * ok or not, and a refusal's S3Error carries the whole trace as its steps.
    */
@@ -67,7 +78,7 @@ export interface UploadBody {
    * refused, or, for a small body ({@link SMALL_BODY_BYTES}), the whole of it once read and
    * verified (rejects with that S3Error). `await body.content` gives either.
    */
-  content: Readable | Promise<Buffer>;
+  content: Readable | Promise<Buffer | Readable>;
   /** Valid once `content` has ended (resolved). */
   result(): UploadBodyResult;
 }
@@ -75,7 +86,9 @@ export interface UploadBody {
 /**
  * A body declared this small by its Content-Length (not aws-chunked) is read whole into memory
  * and checked in one go, with no stream stage between the socket and the file: for a 1 KiB
- * upload the streams cost more than the bytes. Sixteen such uploads at once hold 1 MiB.
+ * upload the streams cost more than the bytes. Sixteen such uploads at once hold 1 MiB. A body
+ * of unknown length (a POST form's file) is read the same way until it passes this size, and
+ * streams from there on.
  */
 export const SMALL_BODY_BYTES = 64 * 1024;
 
@@ -98,6 +111,8 @@ interface UploadPlan {
   streaming?: { payload: StreamingPayloadMode; decodedLength: number; announcedTrailers: string[] };
   /** Content-Length, for a body that is not aws-chunked (HTTP itself holds the body to it) */
   declaredLength?: number;
+  sizeRange?: { min: number; max: number };
+  sourceErrorReason?: UploadBodyOptions['sourceErrorReason'];
 }
 
 export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): UploadBody {
@@ -111,17 +126,28 @@ export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): Up
   const decoder = plan.streaming
     ? createAwsChunkedDecoder({ payload: plan.streaming.payload, announcedTrailers: plan.streaming.announcedTrailers })
     : undefined;
-  if (!decoder && plan.declaredLength !== undefined && plan.declaredLength <= SMALL_BODY_BYTES) {
+  if (!decoder && (plan.declaredLength === undefined || plan.declaredLength <= SMALL_BODY_BYTES)) {
     const checks = new BodyChecks(plan, undefined, steps);
-    const content = readWhole(source, checks);
+    const content = readWhole(source, checks, plan.declaredLength === undefined ? SMALL_BODY_BYTES : undefined);
     // A refusal can come before the consumer awaits (an aborted client): not an unhandled one.
     content.catch(() => {});
     return { content, result: () => checks.resultOrThrow() };
   }
-  const verifier = new UploadVerifier(new BodyChecks(plan, decoder, steps));
+  const checks = new BodyChecks(plan, decoder, steps);
+  return { content: verifyStream(source, checks, decoder), result: () => checks.resultOrThrow() };
+}
+
+/**
+ * `source` through the checks as a stream stage (behind the aws-chunked decoder, if any).
+ * `head`: chunks already read from `source` and fed to the checks, which come out first.
+ */
+function verifyStream(source: Readable, checks: BodyChecks, decoder: AwsChunkedDecoder | undefined, head: Buffer[] = []): Readable {
+  const { steps, plan } = checks;
+  const verifier = new UploadVerifier(checks);
+  for (const chunk of head) verifier.push(chunk);
 
   const fail = (err: Error): void => {
-    if (!verifier.destroyed) verifier.destroy(withStep(toS3Error(err), steps));
+    if (!verifier.destroyed) verifier.destroy(withStep(toS3Error(err, plan), steps));
   };
   finished(source, { writable: false }, (err) => {
     if (err) fail(err);
@@ -140,7 +166,7 @@ export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): Up
     if (decoder && !decoder.destroyed) decoder.destroy();
   });
 
-  return { content: verifier, result: () => verifier.checks.resultOrThrow() };
+  return verifier;
 }
 
 /**
@@ -148,22 +174,47 @@ export function prepareUploadBody(source: Readable, opts: UploadBodyOptions): Up
  * it (so a client waiting for `100 Continue` gets it, as with a pipe). A refused body has been
  * read in full, so the answer goes out on the same connection; a client gone mid-body is
  * IncompleteBody, as in the stream.
+ *
+ * `streamPast`: a body of unknown length that grows past this many bytes is not held whole:
+ * the result is then a stream of the bytes read so far and the rest, through the checks.
  */
-function readWhole(source: Readable, checks: BodyChecks): Promise<Buffer> {
+function readWhole(source: Readable, checks: BodyChecks, streamPast?: number): Promise<Buffer | Readable> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let size = 0;
     let settled = false;
-    const settle = (error: Error | undefined, bytes?: Buffer) => {
+    const settle = (error: Error | undefined, bytes?: Buffer | Readable) => {
       if (settled) return;
       settled = true;
       source.off('data', onData);
-      if (error) reject(withStep(toS3Error(error), checks.steps));
+      source.off('end', onEnd);
+      source.off('close', onClose);
+      if (error) reject(withStep(toS3Error(error, checks.plan), checks.steps));
       else resolve(bytes!);
     };
     const onData = (chunk: Buffer) => {
       const tooMuch = checks.update(chunk);
-      if (tooMuch) settle(tooMuch);
-      else chunks.push(chunk);
+      if (tooMuch) return settle(tooMuch);
+      chunks.push(chunk);
+      size += chunk.length;
+      if (streamPast !== undefined && size > streamPast) {
+        source.pause();
+        settle(undefined, verifyStream(source, checks, undefined, chunks));
+      }
+    };
+    const onEnd = () => {
+      if (settled) return;
+      try {
+        checks.finish();
+      } catch (error) {
+        return settle(error as Error);
+      }
+      settle(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    // A request destroyed before its end (client gone, idle timeout) closes without 'end'.
+    // Checked first: 'close' follows every 'end', and an Error costs a stack trace.
+    const onClose = () => {
+      if (!settled) settle(prematureClose());
     };
     // Gone or read before this started (nothing does that today): no event would ever come.
     if (source.destroyed || source.readableEnded) {
@@ -171,20 +222,11 @@ function readWhole(source: Readable, checks: BodyChecks): Promise<Buffer> {
       return;
     }
     source.on('data', onData);
-    source.once('end', () => {
-      try {
-        checks.finish();
-      } catch (error) {
-        return settle(error as Error);
-      }
-      settle(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    });
-    source.once('error', (error) => settle(error));
-    // A request destroyed before its end (client gone, idle timeout) closes without 'end'.
-    // Checked first: 'close' follows every 'end', and an Error costs a stack trace.
-    source.once('close', () => {
-      if (!settled) settle(prematureClose());
-    });
+    source.once('end', onEnd);
+    // Stays after settling: an error that comes later (the client gone while the rest of a
+    // refused body is discarded) is then moot, but must not be an unhandled one.
+    source.on('error', settle);
+    source.once('close', onClose);
   });
 }
 
@@ -198,7 +240,7 @@ function prematureClose(): Error {
 function planUpload(opts: UploadBodyOptions): UploadPlan {
   const { payload, headers } = opts;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
-  const plan: UploadPlan = { maxBytes, operation: opts.operation ?? 'PutObject' };
+  const plan: UploadPlan = { maxBytes, operation: opts.operation ?? 'PutObject', sizeRange: opts.sizeRange, sourceErrorReason: opts.sourceErrorReason };
   plan.contentMd5 = parseContentMd5(headerValue(headers, 'content-md5'));
   const streaming = payload.type === 'streaming-signed' || payload.type === 'streaming-unsigned-trailer' ? payload : undefined;
   const allowsTrailers = streaming !== undefined && (streaming.type === 'streaming-unsigned-trailer' || streaming.trailer);
@@ -280,6 +322,13 @@ function checkSize(proposed: number, maxBytes: number): void {
   if (proposed > maxBytes) throw entityTooLarge(proposed, maxBytes);
 }
 
+/**
+ * POST's own wording for content-length-range (rows 37-38), which differs from PutObject's
+ * "…maximum allowed object size." in the catalogue.
+ */
+const POST_TOO_LARGE = 'Your proposed upload exceeds the maximum allowed size';
+const POST_TOO_SMALL = 'Your proposed upload is smaller than the minimum allowed size';
+
 function entityTooLarge(proposed: number, maxBytes: number): S3Error {
   return new S3Error('EntityTooLarge', { elements: { ProposedSize: String(proposed), MaxSizeAllowed: String(maxBytes) } });
 }
@@ -295,7 +344,7 @@ class BodyChecks {
   private readonly checksum?: ChecksumCalculator;
 
   constructor(
-    private readonly plan: UploadPlan,
+    readonly plan: UploadPlan,
     private readonly decoder: AwsChunkedDecoder | undefined,
     readonly steps: VerificationStep[] | undefined,
   ) {
@@ -318,6 +367,7 @@ class BodyChecks {
   finish(): void {
     const md5 = this.md5.digest();
     try {
+      this.checkMinimumSize();
       this.checkDecodedLength();
       this.checkSha256();
       this.checkContentMd5(md5);
@@ -334,12 +384,31 @@ class BodyChecks {
     return this.result;
   }
 
-  /** Fails as soon as the body is known to be too long, before more of it reaches disk. */
+  /**
+   * Fails as soon as the body is known to be too long, before more of it reaches disk: a body
+   * far over the limit is cut off rather than read to its end.
+   *
+   * POST's content-length-range: ProposedSize is the number of bytes received when the limit
+   * was passed, a lower bound of the file's size, since the rest is never read. UNVERIFIED: S3
+   * may report the whole size (it reads the whole body).
+   */
   private checkRunningSize(): S3Error | undefined {
+    const range = this.plan.sizeRange;
+    if (range && this.size > range.max) {
+      return new S3Error('EntityTooLarge', { message: POST_TOO_LARGE, elements: { ProposedSize: String(this.size), MaxSizeAllowed: String(range.max) } });
+    }
     if (this.size > this.plan.maxBytes) return entityTooLarge(this.size, this.plan.maxBytes);
     const declared = this.plan.streaming?.decodedLength;
     if (declared !== undefined && this.size > declared) return incompleteBody(declared, this.size);
     return undefined;
+  }
+
+  /** POST's content-length-range, at the body's end. */
+  private checkMinimumSize(): void {
+    const range = this.plan.sizeRange;
+    if (range && this.size < range.min) {
+      throw new S3Error('EntityTooSmall', { message: POST_TOO_SMALL, elements: { ProposedSize: String(this.size), MinSizeAllowed: String(range.min) } });
+    }
   }
 
   private checkDecodedLength(): void {
@@ -448,7 +517,7 @@ function traced(err: S3Error, detail: Record<string, string>): S3Error {
   return err;
 }
 
-function toS3Error(err: Error): Error {
+function toS3Error(err: Error, plan: UploadPlan): Error {
   if (err instanceof AwsChunkedError) {
     return traced(new S3Error(CHUNKED_REASONS[err.reason], { cause: err }), { summary: err.message, ...err.detail });
   }
@@ -457,6 +526,7 @@ function toS3Error(err: Error): Error {
   if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET') {
     return traced(new S3Error('IncompleteBody', { cause: err }), { summary: 'the client closed the connection mid-body' });
   }
+  if (plan.sourceErrorReason && !(err instanceof S3Error)) return traced(new S3Error(plan.sourceErrorReason, { cause: err }), { summary: err.message });
   return err;
 }
 

@@ -8,8 +8,8 @@
  *
  *   fields ──verifyPostForm──▶ detect, parse, token, signature, policy (expiry, conditions, coverage)
  *          ──▶ bucket exists ──▶ authorize(token, write bucket/key)
- *   file ──content-length-range──▶ prepareUploadBody (MD5, Content-MD5, x-amz-checksum-*)
- *        ──▶ BlobStore.write (temp file, renamed on a clean end) ──▶ object row ──▶ answer
+ *   file ──▶ prepareUploadBody (content-length-range, MD5, Content-MD5, x-amz-checksum-*)
+ *        ──▶ BlobStore.write ──▶ object row ──▶ answer
  *
  * The file is streamed, never held whole: busboy pauses the request while the file part is not
  * read, so verification happens before a byte of the file reaches disk. Any refusal leaves
@@ -44,13 +44,6 @@ export const MAX_POST_PRE_DATA_BYTES = 20480;
  * (see textFileTooLarge) and should be sent as a file part instead.
  */
 export const MAX_TEXT_FILE_BYTES = 1024 * 1024;
-
-/**
- * POST's own wording for content-length-range (rows 37-38), which differs from PutObject's
- * "…maximum allowed object size." in the catalogue.
- */
-const POST_TOO_LARGE = 'Your proposed upload exceeds the maximum allowed size';
-const POST_TOO_SMALL = 'Your proposed upload is smaller than the minimum allowed size';
 
 /** Form fields that describe the object (reference §5.5), as PutObject's headers would. */
 const STORED_HEADER_FIELDS: Record<string, Exclude<keyof ObjectMetadata, 'userMetadata' | 'checksum' | 'storageClass'>> = {
@@ -360,12 +353,19 @@ interface StoredUpload {
 async function storeUpload(input: PostObjectInput, upload: VerifiedUpload, file: FilePart): Promise<StoredUpload> {
   const { storage, bucket } = input;
   const { steps } = upload;
-  const limited = limitContentLength(file.stream, contentLengthRange(upload.policy));
   let body: ReturnType<typeof prepareUploadBody>;
   try {
-    body = prepareUploadBody(limited, { payload: { type: 'unsigned' }, headers: digestFields(upload.fields), operation: 'PostObject', steps });
+    body = prepareUploadBody(file.stream, {
+      payload: { type: 'unsigned' },
+      headers: digestFields(upload.fields),
+      operation: 'PostObject',
+      // Rows 37-38, enforced while the file streams: see BodyChecks in body.ts.
+      sizeRange: contentLengthRange(upload.policy),
+      // A broken body mid-file (busboy: "Unexpected end of form").
+      sourceErrorReason: 'MalformedPOSTRequest',
+      steps,
+    });
   } catch (err) {
-    limited.destroy();
     throw withSteps(err, steps);
   }
   const written = await storage.blobs.write(await body.content, { md5: false });
@@ -399,45 +399,6 @@ function digestFields(fields: ReadonlyMap<string, string>): Record<string, strin
     if (name === 'content-md5' || name.startsWith('x-amz-checksum-')) headers[name] = [value];
   }
   return headers;
-}
-
-/**
- * Enforces the policy's content-length-range while the file streams (rows 37-38): the stream
- * errors as soon as the count passes the maximum, so a body far over the limit is cut off
- * rather than read to its end, and errors before its end when under the minimum. Either way
- * the blob store sees an errored source and keeps nothing.
- *
- * ProposedSize for EntityTooLarge is the number of bytes received when the limit was passed,
- * a lower bound of the file's size: the rest is never read. UNVERIFIED: S3 may report the
- * whole size (it reads the whole body).
- *
- * A broken body mid-file (busboy: "Unexpected end of form") is MalformedPOSTRequest.
- */
-function limitContentLength(source: Readable, range: { min: number; max: number } | undefined): Transform {
-  let size = 0;
-  const limiter = new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      size += chunk.length;
-      if (range && size > range.max) {
-        callback(new S3Error('EntityTooLarge', { message: POST_TOO_LARGE, elements: { ProposedSize: String(size), MaxSizeAllowed: String(range.max) } }));
-        return;
-      }
-      callback(null, chunk);
-    },
-    flush(callback: TransformCallback) {
-      if (range && size < range.min) {
-        callback(new S3Error('EntityTooSmall', { message: POST_TOO_SMALL, elements: { ProposedSize: String(size), MinSizeAllowed: String(range.min) } }));
-        return;
-      }
-      callback();
-    },
-  });
-  source.on('error', (err) => {
-    if (!limiter.destroyed) limiter.destroy(isS3Error(err) ? err : new S3Error('MalformedPOSTRequest', { cause: err }));
-  });
-  limiter.on('close', () => source.unpipe(limiter));
-  source.pipe(limiter);
-  return limiter;
 }
 
 // ---- the answer

@@ -32,29 +32,33 @@ interface Outcome {
   error?: S3Error;
 }
 
-/** The body as a stream: what every body without a small Content-Length gets. */
-function streamOf(body: UploadBody): Readable {
-  if (!(body.content instanceof Readable)) throw new Error('expected a streamed body');
-  return body.content;
-}
-
-/** The body read whole: what a body with a Content-Length up to SMALL_BODY_BYTES gets. */
-function wholeOf(body: UploadBody): Promise<Buffer> {
+/**
+ * The body read whole: what a body with a Content-Length up to SMALL_BODY_BYTES gets, and one
+ * of unknown length that ends within it.
+ */
+async function wholeOf(body: UploadBody): Promise<Buffer> {
   if (body.content instanceof Readable) throw new Error('expected a body read whole');
-  return body.content;
+  const content = await body.content;
+  if (content instanceof Readable) throw new Error('expected a body read whole, got a stream');
+  return content;
 }
 
 /** Reads the body as the blob store would; reports whether it ended or errored. */
 async function consume(body: UploadBody): Promise<Outcome> {
-  if (!(body.content instanceof Readable)) {
-    try {
-      return { out: await body.content, ended: true };
-    } catch (error) {
-      if (!(error instanceof S3Error)) throw error;
-      return { out: Buffer.alloc(0), ended: false, error };
-    }
+  let content: Buffer | Readable;
+  try {
+    content = await body.content;
+  } catch (error) {
+    if (!(error instanceof S3Error)) throw error;
+    return { out: Buffer.alloc(0), ended: false, error };
   }
-  const stream = body.content;
+  if (!(content instanceof Readable)) return { out: content, ended: true };
+  const stream = content;
+  // Refused while the stream waited for its consumer (its buffered bytes are gone with it).
+  if (stream.errored) {
+    if (!(stream.errored instanceof S3Error)) throw stream.errored;
+    return { out: Buffer.alloc(0), ended: false, error: stream.errored };
+  }
   const out: Buffer[] = [];
   let ended = false;
   const error = await new Promise<unknown>((resolve) => {
@@ -261,7 +265,15 @@ describe('plain bodies: refusals come as stream errors, before the end', () => {
     const r = await upload(source(...pieces), { payload: UNSIGNED, headers: {}, maxBytes: 45 });
     const err = expectRefused(r, 'EntityTooLarge', 'EntityTooLarge');
     expect(err.elements).toEqual({ ProposedSize: '50', MaxSizeAllowed: '45' });
-    expect(r.out.length).toBe(40);
+    expect(r.out.length).toBe(0);
+  });
+
+  it('the same past 64 KiB, once streaming: refused at the first piece past the limit', async () => {
+    const pieces = Array.from({ length: 10 }, () => Buffer.alloc(10_000, 'x'));
+    const r = await upload(source(...pieces), { payload: UNSIGNED, headers: {}, maxBytes: 75_000 });
+    const err = expectRefused(r, 'EntityTooLarge', 'EntityTooLarge');
+    expect(err.elements).toEqual({ ProposedSize: '80000', MaxSizeAllowed: '75000' });
+    expect(r.out.length).toBeLessThanOrEqual(70_000);
   });
 
   it('a client that goes away mid-body -> IncompleteBody, never a clean end', async () => {
@@ -276,11 +288,13 @@ describe('plain bodies: refusals come as stream errors, before the end', () => {
 
   it('a refusal before the consumer attaches is not lost (and no unheard error event crashes the process)', async () => {
     const src = new PassThrough();
-    const body = prepareUploadBody(src, { payload: UNSIGNED, headers: {} });
+    const body = prepareUploadBody(src, { payload: UNSIGNED, headers: headers({ 'content-length': String(A_66560.length) }) });
+    src.write(A_66560.subarray(0, 1000));
     src.destroy();
     await new Promise((r) => setTimeout(r, 20));
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
-    await expect(pipeline(streamOf(body), sink)).rejects.toMatchObject({ code: 'IncompleteBody' });
+    expect(body.content).toBeInstanceOf(Readable);
+    await expect(pipeline(body.content as Readable, sink)).rejects.toMatchObject({ code: 'IncompleteBody' });
   });
 
   it('a failed check leaves the source unpiped and not destroyed, so the server can still answer', async () => {
@@ -360,6 +374,73 @@ describe('small bodies (Content-Length up to 64 KiB, not aws-chunked) are read w
     // No one awaits yet: an unhandled rejection here would fail the run.
     await new Promise((r) => setTimeout(r, 20));
     await expect(wholeOf(body)).rejects.toMatchObject({ code: 'IncompleteBody' });
+  });
+});
+
+describe('bodies of unknown length (a POST file): read whole up to 64 KiB, streamed past it', () => {
+  const TENS = Array.from({ length: 10 }, (_, i) => Buffer.alloc(10_000, 65 + i));
+  const WHOLE = Buffer.concat(TENS);
+  const WHOLE_MD5 = createHash('md5').update(WHOLE).digest();
+
+  it('64 KiB in pieces is one Buffer; 100,000 bytes come out as a stream, every byte in order, hashed as one body', async () => {
+    const pieces = Array.from({ length: 8 }, (_, i) => Buffer.alloc(SMALL_BODY_BYTES / 8, 97 + i));
+    const small = prepareUploadBody(source(...pieces), { payload: UNSIGNED, headers: {} });
+    expect((await wholeOf(small)).equals(Buffer.concat(pieces))).toBe(true);
+
+    const big = prepareUploadBody(source(...TENS), { payload: UNSIGNED, headers: headers({ 'content-md5': WHOLE_MD5.toString('base64') }) });
+    expect(await big.content).toBeInstanceOf(Readable);
+    const r = await consume(big);
+    expect(r.ended).toBe(true);
+    expect(r.out.equals(WHOLE)).toBe(true);
+    expect(big.result()).toEqual({ size: WHOLE.length, md5Hex: WHOLE_MD5.toString('hex'), checksum: undefined });
+  });
+
+  it('a Content-MD5 that differs is refused past 64 KiB too: the head and the rest are one body to the checks', async () => {
+    const r = await upload(source(...TENS), { payload: UNSIGNED, headers: headers({ 'content-md5': OTHER_MD5.toString('base64') }), operation: 'PostObject' });
+    const err = expectRefused(r, 'BadDigest', 'BadDigest');
+    expect(err.elements).toEqual({ ExpectedDigest: OTHER_MD5.toString('base64'), CalculatedDigest: WHOLE_MD5.toString('base64') });
+  });
+
+  it.each([
+    ['in the part read whole', Array.from({ length: 20 }, () => Buffer.alloc(10, 'x')), 45, '50'],
+    ['in the streamed part', TENS, 75_000, '80000'],
+  ])("sizeRange's maximum passed %s -> EntityTooLarge in POST's words, ProposedSize = the bytes received by then", async (_where, pieces, max, proposed) => {
+    const r = await upload(source(...pieces), { payload: UNSIGNED, headers: {}, sizeRange: { min: 0, max } });
+    const err = expectRefused(r, 'EntityTooLarge', 'EntityTooLarge');
+    expect(err.message).toBe('Your proposed upload exceeds the maximum allowed size');
+    expect(err.elements).toEqual({ ProposedSize: proposed, MaxSizeAllowed: String(max) });
+  });
+
+  it.each([
+    ['read whole', [TEXT], 100, TEXT.length],
+    ['streamed', TENS, 200_000, WHOLE.length],
+  ])("a body under sizeRange's minimum (%s) -> EntityTooSmall in POST's words, at its end", async (_how, pieces, min, size) => {
+    const r = await upload(source(...pieces), { payload: UNSIGNED, headers: {}, sizeRange: { min, max: 1_000_000 } });
+    const err = expectRefused(r, 'EntityTooSmall', 'EntityTooSmall');
+    expect(err.message).toBe('Your proposed upload is smaller than the minimum allowed size');
+    expect(err.elements).toEqual({ ProposedSize: String(size), MinSizeAllowed: String(min) });
+  });
+
+  it('bounds are inclusive: a body exactly at the minimum and at the maximum is accepted', async () => {
+    const r = await upload(source(...TENS), { payload: UNSIGNED, headers: {}, sizeRange: { min: WHOLE.length, max: WHOLE.length } });
+    expect(r.ended).toBe(true);
+    expect(r.out.equals(WHOLE)).toBe(true);
+  });
+
+  it.each([
+    ['before 64 KiB', [TEXT]],
+    ['past 64 KiB', TENS],
+  ])('a source error that is not an S3 error (%s) is sourceErrorReason when one is given, else passed on as it is', async (_when, pieces) => {
+    const failing = () =>
+      new Readable({
+        read() {
+          for (const piece of pieces) this.push(piece);
+          this.destroy(new Error('Unexpected end of form'));
+        },
+      });
+    const r = await upload(failing(), { payload: UNSIGNED, headers: {}, sourceErrorReason: 'MalformedPOSTRequest' });
+    expectRefused(r, 'MalformedPOSTRequest', 'MalformedPOSTRequest');
+    await expect(upload(failing(), { payload: UNSIGNED, headers: {} })).rejects.toThrow('Unexpected end of form');
   });
 });
 
