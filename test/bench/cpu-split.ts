@@ -3,7 +3,7 @@
  * loop, libuv's thread pool and the rest (V8's GC and compiler threads). A diagnostic for
  * `npm run bench` figures, not a benchmark itself.
  *
- *   npx tsx test/bench/cpu-split.ts [--only W3-PUT] [--targets signet,floor] [--duration 3] [--perf FILE] [--cpu-prof DIR]
+ *   npx tsx test/bench/cpu-split.ts [--only W3-PUT] [--targets signet,floor] [--duration 3] [--warmup 0] [--perf FILE] [--cpu-prof DIR]
  *
  * --perf FILE records each server with `perf record -g` (node --perf-basic-prof names JIT
  * frames): read it with `perf report -i FILE.W3-PUT.signet`. --cpu-prof DIR runs each server
@@ -49,6 +49,8 @@ async function main(): Promise<void> {
       only: { type: 'string', default: 'W3-PUT' },
       targets: { type: 'string', default: 'floor,signet' },
       duration: { type: 'string', default: '3' },
+      /** Seconds of the same load before measuring: the steady state, JIT compilation done */
+      warmup: { type: 'string', default: '0' },
       connections: { type: 'string', default: '16' },
       /** Record the server with `perf record -g` during the load into this file (JIT frames named) */
       perf: { type: 'string' },
@@ -74,18 +76,19 @@ async function main(): Promise<void> {
         await createBucket(target, BUCKET);
         const prepared = await workload.prepare(target);
         if (!prepared.ok) throw new Error(prepared.reason);
-        const perf = args.perf
-          ? spawn('perf', ['record', '-F', '999', '-g', '-p', String(target.pid), '-o', `${args.perf}.${id}.${name}`], { stdio: 'ignore' })
-          : undefined;
-        const before = threadTimes(target.pid);
-        const result = await runLoad({
+        const load = {
           origin: target.origin,
           serverPid: target.pid,
           pool: prepared.pool,
           expectStatus: prepared.expectStatus,
           connections: Number(args.connections),
-          durationSec: Number(args.duration),
-        });
+        };
+        if (Number(args.warmup) > 0) await runLoad({ ...load, durationSec: Number(args.warmup) });
+        const perf = args.perf
+          ? spawn('perf', ['record', '-F', '999', '-g', '-p', String(target.pid), '-o', `${args.perf}.${id}.${name}`], { stdio: 'ignore' })
+          : undefined;
+        const before = threadTimes(target.pid);
+        const result = await runLoad({ ...load, durationSec: Number(args.duration) });
         const after = threadTimes(target.pid);
         if (perf) {
           perf.kill('SIGINT');
