@@ -127,19 +127,33 @@ function createPrivateFile(path: string): void {
 
 function createMetadataStore(db: Database.Database, walSync: WalSync | undefined): MetadataStore {
   const sql = prepareStatements(db);
+  // Built once: db.transaction() makes a new wrapper (with four variants) on every call.
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
+
+  /**
+   * `fn` in a transaction of its own, or as part of the one already open (commitTransaction)
+   * without better-sqlite3's SAVEPOINT and RELEASE around it: two statements per upload fewer.
+   * Nothing here catches an error inside a commitTransaction and goes on, so a failure rolls
+   * back the whole transaction either way. A failed statement (a foreign key, see putObject)
+   * undoes only itself and leaves the transaction open, with or without the savepoint.
+   */
+  function transactional<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    const alone = db.transaction(fn);
+    return (...args) => (db.inTransaction ? fn(...args) : alone(...args));
+  }
 
   /**
    * See wal-sync.ts and MetadataStore.commitTransaction: the commit's flush starts at once, on
    * the thread pool, shared with concurrent commits; the caller decides what waits for it.
    */
   function commitTransaction<T>(fn: () => T): Committed<T> {
-    if (!walSync) return { result: db.transaction(fn)(), flushed: Promise.resolve() };
+    if (!walSync) return { result: inTransaction(fn) as T, flushed: Promise.resolve() };
     // exec, not a prepared statement: a prepared PRAGMA synchronous does not reliably apply
     // when run (SQLite acts on some pragmas as they are compiled).
     db.exec('PRAGMA synchronous = NORMAL');
     let result: T;
     try {
-      result = db.transaction(fn)();
+      result = inTransaction(fn) as T;
     } finally {
       db.exec('PRAGMA synchronous = FULL');
     }
@@ -223,7 +237,7 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
     return at >= 0 ? rows.slice(at + 1) : rows.filter((row) => compareKeys(row.upload_id, uploadIdMarker) > 0);
   }
 
-  const putObject = db.transaction((record: ObjectRecord) => {
+  const putObject = transactional((record: ObjectRecord) => {
     const previous = sql.objectBlob.get(record.bucket, record.key) as { blob_id: string } | undefined;
     sql.upsertObject.run(
       record.bucket,
@@ -238,7 +252,7 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
     return { replacedBlobId: previous && previous.blob_id !== record.blobId ? previous.blob_id : undefined };
   });
 
-  const deleteObject = db.transaction((bucket: string, key: string) => {
+  const deleteObject = transactional((bucket: string, key: string) => {
     const previous = sql.objectBlob.get(bucket, key) as { blob_id: string } | undefined;
     if (previous) sql.deleteObject.run(bucket, key);
     return { blobId: previous?.blob_id };
@@ -251,7 +265,7 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
     return 'deleted';
   });
 
-  const putPart = db.transaction((part: PartRecord) => {
+  const putPart = transactional((part: PartRecord) => {
     const previous = sql.partBlob.get(part.uploadId, part.partNumber) as { blob_id: string } | undefined;
     sql.upsertPart.run(
       part.uploadId,
@@ -266,7 +280,7 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
     return { replacedBlobId: previous && previous.blob_id !== part.blobId ? previous.blob_id : undefined };
   });
 
-  const deleteUpload = db.transaction((uploadId: string) => {
+  const deleteUpload = transactional((uploadId: string) => {
     const blobIds = (sql.partBlobs.all(uploadId) as { blob_id: string }[]).map((row) => row.blob_id);
     sql.deleteParts.run(uploadId);
     sql.deleteUpload.run(uploadId);
@@ -368,7 +382,7 @@ function createMetadataStore(db: Database.Database, walSync: WalSync | undefined
       sql.putSetting.run(key, value);
     },
 
-    transaction: (fn) => db.transaction(fn)(),
+    transaction: (fn) => inTransaction(fn) as ReturnType<typeof fn>,
     commitTransaction,
     close: () => {
       void walSync?.close();

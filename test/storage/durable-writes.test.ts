@@ -79,6 +79,22 @@ describe('MetadataStore.commitTransaction', () => {
     meta.close();
   });
 
+  it('a putObject into a bucket that is gone answers undefined inside a commit, and the commit keeps what else it wrote', async () => {
+    const dbPath = join(await tempDir(), 'signet.db');
+    const meta = openMetadataStore(dbPath);
+    meta.createBucket('b', new Date());
+    const { result } = meta.commitTransaction(() => [
+      meta.putObject(object('k1', 'a'.repeat(32))),
+      meta.putObject({ ...object('k2', 'b'.repeat(32)), bucket: 'gone' }),
+      meta.putObject(object('k3', 'c'.repeat(32))),
+    ]);
+    expect(result).toEqual([{ replacedBlobId: undefined }, undefined, { replacedBlobId: undefined }]);
+    expect(meta.getObject('b', 'k1')?.blobId).toBe('a'.repeat(32));
+    expect(meta.getObject('b', 'k3')?.blobId).toBe('c'.repeat(32));
+    expect(meta.getObject('gone', 'k2')).toBeUndefined();
+    meta.close();
+  });
+
   it('commits under synchronous = NORMAL (flushed after, off the event loop) and leaves the connection at FULL, even after a failure', async () => {
     // The pragma is per connection: catch the store's own connection as it sets its pragmas.
     const connections: Database.Database[] = [];
