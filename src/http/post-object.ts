@@ -131,7 +131,7 @@ function readPostForm(req: Readable, contentType: string): PostFormReader {
     failed.catch(() => {});
     return { head: failed, detach() {}, bytesRead: () => 0 };
   }
-  const boundary = boundaryOf(contentType);
+  const framing = framingBytes(boundaryOf(contentType));
   const fields = new Map<string, string>();
   let otherFiles = 0;
   let preDataBytes = 0;
@@ -179,7 +179,7 @@ function readPostForm(req: Readable, contentType: string): PostFormReader {
       if (info.valueTruncated) return fail(textFileTooLarge());
       return settle({ stream: bufferStream(Buffer.from(value, 'utf8')) });
     }
-    addPreData(framedFieldBytes(boundary, name ?? '', value));
+    addPreData(framing + Buffer.byteLength(name ?? '') + Buffer.byteLength(value));
     if (info.valueTruncated) return fail(preDataTooLarge());
     if (settled || name === undefined) return;
     const previous = fields.get(lower);
@@ -194,7 +194,7 @@ function readPostForm(req: Readable, contentType: string): PostFormReader {
     }
     if ((name ?? '').toLowerCase() === 'file') return settle({ stream, filename: info.filename });
     otherFiles += 1;
-    addPreData(framedFieldBytes(boundary, name ?? '', '') + Buffer.byteLength(info.filename ?? ''));
+    addPreData(framing + Buffer.byteLength(name ?? '') + Buffer.byteLength(info.filename ?? ''));
     stream.on('data', (chunk: Buffer) => addPreData(chunk.length));
     stream.on('error', () => {});
     stream.resume();
@@ -216,15 +216,16 @@ function readPostForm(req: Readable, contentType: string): PostFormReader {
 }
 
 /**
- * A field's share of the pre-data, framed as a browser frames it:
+ * A field's share of the pre-data is its name and value plus the framing a browser puts
+ * around them; this is the framing's size:
  *
  *   --BOUNDARY\r\n
  *   Content-Disposition: form-data; name="NAME"\r\n
  *   \r\n
  *   VALUE\r\n
  */
-function framedFieldBytes(boundary: string, name: string, value: string): number {
-  return Buffer.byteLength(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+function framingBytes(boundary: string): number {
+  return Buffer.byteLength(`--${boundary}\r\nContent-Disposition: form-data; name=""\r\n\r\n\r\n`);
 }
 
 function boundaryOf(contentType: string): string {

@@ -38,6 +38,9 @@ export function parsePolicy(base64: string): ParsePolicyResult {
  * Anything else that Buffer.from would silently drop is an error. UNVERIFIED: AWS's leniency.
  * The bytes must be UTF-8 (§5.3: "JSON, UTF-8, then base64").
  */
+/** One decoder for every policy: without `stream`, decode() keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 function decodePolicyBase64(base64: string): Parsed<string> {
   const compact = base64.replace(/[ \t\r\n]/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
@@ -45,7 +48,7 @@ function decodePolicyBase64(base64: string): Parsed<string> {
   }
   const bytes = Buffer.from(compact, 'base64');
   try {
-    return { ok: true, value: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
+    return { ok: true, value: UTF8.decode(bytes) };
   } catch {
     return { ok: false, failure: invalidPolicyDocument.json() };
   }

@@ -595,6 +595,23 @@ describe('POST Object: refusals (nothing stored, no temp file left)', () => {
     expectRefused(await postForm(many), 400, 'MaxPostPreDataLengthExceeded', key);
   });
 
+  it('the fields before the file, framed as sent, may be exactly 20480 bytes; one byte more is refused', async () => {
+    const framedBytes = (fields: Record<string, string>) => multipart(fieldParts(fields)).length - Buffer.byteLength(`--${BOUNDARY}--\r\n`);
+    const formOf = (total: number) => {
+      const key = uniqueKey();
+      const base = signed({ key });
+      const fields = { ...base, 'x-ignore-padding': 'p'.repeat(total - framedBytes({ ...base, 'x-ignore-padding': '' })) };
+      expect(framedBytes(fields)).toBe(total);
+      return { key, fields };
+    };
+    const atLimit = formOf(20480);
+    const accepted = await postForm(atLimit.fields);
+    expect(accepted.status, accepted.text).toBe(204);
+    expect(stored(atLimit.key)).toBeDefined();
+    const over = formOf(20481);
+    expectRefused(await postForm(over.fields), 400, 'MaxPostPreDataLengthExceeded', over.key);
+  });
+
   it('no such bucket -> 404 NoSuchBucket (after the signature)', async () => {
     const key = uniqueKey();
     const answer = await postForm(signed({ key, bucket: 'nobucket' }), filePart('x'), { bucket: 'nobucket' });
