@@ -72,7 +72,13 @@ class Reader {
   }
 
   skipWhitespace(): void {
-    while (this.pos < this.text.length && ' \t\n\r'.includes(this.text[this.pos])) this.pos++;
+    const { text } = this;
+    for (;;) {
+      const code = text.charCodeAt(this.pos);
+      // space, \t, \n, \r; NaN past the end
+      if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return;
+      this.pos++;
+    }
   }
 
   readValue(depth: number): JsonValue {
@@ -124,19 +130,26 @@ class Reader {
     }
   }
 
+  /** Runs without escapes are sliced whole, not built a character at a time. */
   private readString(): string {
-    this.pos++;
+    const { text } = this;
+    let start = ++this.pos;
     let out = '';
     for (;;) {
       if (this.atEnd()) throw new JsonSyntaxError();
-      const c = this.text[this.pos++];
-      if (c === '"') return out;
-      if (c < ' ') throw new JsonSyntaxError();
-      if (c !== '\\') {
-        out += c;
+      const code = text.charCodeAt(this.pos);
+      if (code === 0x22 /* " */) {
+        out += text.slice(start, this.pos++);
+        return out;
+      }
+      if (code < 0x20) throw new JsonSyntaxError();
+      if (code !== 0x5c /* \ */) {
+        this.pos++;
         continue;
       }
-      const e = this.text[this.pos++];
+      out += text.slice(start, this.pos);
+      this.pos++;
+      const e = text[this.pos++];
       if (e === 'u') {
         const hex = this.text.slice(this.pos, this.pos + 4);
         if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new JsonSyntaxError();
@@ -147,6 +160,7 @@ class Reader {
       } else {
         throw new JsonSyntaxError();
       }
+      start = this.pos;
     }
   }
 
