@@ -110,7 +110,7 @@ function parseSimpleCondition(members: Array<{ name: string; value: JsonValue }>
   if (members.length !== 1) return { ok: false, failure: invalidPolicyDocument.simpleConditionProperties() };
   const [{ name, value }] = members;
   if (value.type !== 'string') return { ok: false, failure: invalidPolicyDocument.simpleConditionValue() };
-  const source = renderCondition(['eq', `$${name}`, value.value]);
+  const source = renderCondition('eq', `$${name}`, value.value);
   return { ok: true, value: { op: 'eq', field: name.toLowerCase(), value: value.value, source } };
 }
 
@@ -130,7 +130,7 @@ function parseArrayCondition(items: JsonValue[]): Parsed<Condition> {
 function parseFieldCondition(op: 'eq' | 'starts-with', written: string, fieldValue: JsonValue, value: JsonValue): Parsed<Condition> {
   if (fieldValue.type !== 'string') return { ok: false, failure: invalidPolicyDocument.fieldNotString(written) };
   if (value.type !== 'string') return { ok: false, failure: invalidPolicyDocument.valueNotString(written) };
-  const source = renderCondition([written, fieldValue.value, value.value]);
+  const source = renderCondition(written, fieldValue.value, value.value);
   // A field named without its '$' is accepted as a document but never satisfied: AWS-OBS
   // ([LS-SNAP]) `["eq", "success_action_redirect", …]` -> "Policy Condition failed". UNVERIFIED:
   // whether AWS reports it before an expired policy; we report it here, before expiry.
@@ -147,7 +147,7 @@ function parseFieldCondition(op: 'eq' | 'starts-with', written: string, fieldVal
  * 400 (s3-tests), as is a fraction or any other type (UNVERIFIED).
  */
 function parseContentLengthRange(written: string, minValue: JsonValue, maxValue: JsonValue): Parsed<Condition> {
-  const source = renderCondition([written, boundText(minValue), boundText(maxValue)]);
+  const source = renderCondition(written, boundText(minValue), boundText(maxValue));
   const min = readBound(minValue);
   const max = readBound(maxValue);
   for (const bound of [min, max]) {
@@ -186,6 +186,6 @@ function boundText(value: JsonValue): string {
  * and '$'. UNVERIFIED: how numbers print (we quote them like strings) and whether quotes
  * inside values are escaped (we print values raw).
  */
-export function renderCondition(parts: string[]): string {
-  return `[${parts.map((p) => `"${p}"`).join(', ')}]`;
+export function renderCondition(op: string, first: string, second: string): string {
+  return `["${op}", "${first}", "${second}"]`;
 }
