@@ -147,7 +147,7 @@ export function contentLengthRange(policy: PostPolicy): { min: number; max: numb
  * documentation says it becomes empty; we follow the observation.
  */
 export function resolveKey(value: string, filename: string | undefined): string {
-  if (filename === undefined) return value;
+  if (filename === undefined || !value.includes('${filename}')) return value;
   const basename = filename.slice(Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\')) + 1);
   // A function replacement: a filename may contain "$&" and the like.
   return value.replaceAll('${filename}', () => basename);
