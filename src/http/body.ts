@@ -5,11 +5,15 @@
  *   source ──▶ [aws-chunked decoder] ──▶ upload verifier ──▶ stream (to BlobStore.write)
  *              STREAMING-* only:          counts, MD5 (always, for the ETag),
  *              chunk signatures,          SHA-256 (hex x-amz-content-sha256 only),
- *              framing, trailers          the x-amz-checksum-* the client sent
+ *              framing, trailers          the x-amz-checksum-* the client sent,
+ *                                         POST's content-length-range
+ *
+ * A small body that is not aws-chunked skips the stream stage: it is read whole through the
+ * same checks (readWhole, SMALL_BODY_BYTES).
  *
  * Header faults are thrown (S3Error) by prepareUploadBody before any byte is read. Body faults
- * error the returned stream in the verifier's flush, i.e. before it ends: the blob store
- * renames only on a clean end, so a refused body is never stored.
+ * error the returned stream in the verifier's flush, i.e. before it ends (or reject the whole
+ * body): the blob store renames only on a clean end, so a refused body is never stored.
  *
  * Only headers are looked at. Checksum values hoisted into a presigned URL's query are signed
  * but never checked against the body, as AWS does (reference §2.5): that holds by construction.
