@@ -208,11 +208,16 @@ async function main(): Promise<void> {
     if (selected('W4')) {
       log(`W4: ${bigSize / 1024 / 1024} MiB presigned PUT and GET...`);
       const body = bigBody(bigSize);
-      const paths: Record<string, { put: string; get: string }> = {};
+      // One key per round: a PUT to the key of the round before would also delete that
+      // gigabyte, inside the PUT for the floor (its rename replaces the file) and during the
+      // GET that follows for signet (a replaced blob is removed once the commit is flushed), so
+      // each would be charged for a deletion in a different place.
+      const paths: Record<string, Array<{ put: string; get: string }>> = {};
       for (const name of targetNames) {
-        const [put] = await presignedPaths(servers[name], 'PUT', BUCKET, ['w4/big']);
-        const [get] = await presignedPaths(servers[name], 'GET', BUCKET, ['w4/big']);
-        paths[name] = { put: put!, get: get! };
+        const keys = Array.from({ length: bigRounds }, (_, round) => `w4/big-${round + 1}`);
+        const puts = await presignedPaths(servers[name], 'PUT', BUCKET, keys);
+        const gets = await presignedPaths(servers[name], 'GET', BUCKET, keys);
+        paths[name] = keys.map((_, i) => ({ put: puts[i]!, get: gets[i]! }));
       }
       const puts: Record<string, TransferResult[]> = {};
       const gets: Record<string, TransferResult[]> = {};
@@ -223,8 +228,8 @@ async function main(): Promise<void> {
         for (const name of rotate(targetNames, round)) {
           const s = servers[name];
           settleDisk();
-          const put = await bigPut(s.origin, paths[name]!.put, s.pid, body);
-          const get = await bigGet(s.origin, paths[name]!.get, s.pid, body.size);
+          const put = await bigPut(s.origin, paths[name]![round]!.put, s.pid, body);
+          const get = await bigGet(s.origin, paths[name]![round]!.get, s.pid, body.size);
           (puts[name] ??= []).push(put);
           (gets[name] ??= []).push(get);
           log(`round ${round + 1} W4 ${name}: PUT ${put.mibPerSec.toFixed(0)} MiB/s (+${(put.rssGrowth / 2 ** 20).toFixed(1)} MiB RSS), ` +
