@@ -123,6 +123,14 @@ export interface WriteOptions {
   md5?: boolean;
 }
 
+/** A blob open for reading (BlobStore.openRead). */
+export interface BlobReader {
+  /** Fills `into` with the next bytes of the range, as far as they go; 0 once it is all read. */
+  read(into: Buffer): Promise<number>;
+  /** Releases the descriptor. Idempotent. */
+  close(): Promise<void>;
+}
+
 export interface BlobStore {
   /**
    * Writes a new blob and fsyncs it (and its directory entry) before resolving. A stream longer
@@ -137,6 +145,12 @@ export interface BlobStore {
   write(source: Readable | Uint8Array, options?: WriteOptions): Promise<WrittenBlob>;
   /** Reads a blob, optionally a byte range (inclusive end). */
   read(blobId: string, range?: { start: number; end: number }): Readable;
+  /**
+   * Opens a blob for reading, optionally a byte range (inclusive end), into the caller's own
+   * buffers: a large GET reuses two buffers instead of allocating one per read. Rejects (ENOENT)
+   * when the blob is gone, before anything is read.
+   */
+  openRead(blobId: string, range?: { start: number; end: number }): Promise<BlobReader>;
   /** Reads a byte range (inclusive end) whole into memory: for small objects, cheaper than read(). */
   readBytes(blobId: string, range: { start: number; end: number }): Promise<Buffer>;
   /** Concatenates blobs (multipart complete) into a new blob, atomically as write(). */

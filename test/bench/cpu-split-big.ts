@@ -1,5 +1,6 @@
 /**
- * cpu-split.ts for W4: one big presigned PUT per server, with its CPU split by thread.
+ * cpu-split.ts for W4: one big presigned PUT per server, then a GET of it, each with its CPU
+ * split by thread.
  *
  *   npx tsx test/bench/cpu-split-big.ts [--mib 512] [--targets floor,signet] [--profile DIR]
  */
@@ -7,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { threadTimes } from './cpu-split.ts';
 import { createBucket, presignedPaths } from './requests.ts';
 import { startTarget, type TargetName } from './targets.ts';
-import { bigBody, bigPut } from './transfer.ts';
+import { bigBody, bigGet, bigPut, type TransferResult } from './transfer.ts';
 import { BUCKET } from './workloads.ts';
 
 const { values: args } = parseArgs({
@@ -19,15 +20,20 @@ for (const name of args.targets.split(',') as TargetName[]) {
   try {
     await createBucket(target, BUCKET);
     const [put] = await presignedPaths(target, 'PUT', BUCKET, ['w4/big']);
-    const before = threadTimes(target.pid);
-    const r = await bigPut(target.origin, put!, target.pid, body);
-    const after = threadTimes(target.pid);
-    console.log(`${name}: ${r.mibPerSec.toFixed(0)} MiB/s; CPU seconds (user + system):`);
-    for (const [group, t] of Object.entries(after)) {
-      const b = before[group] ?? { user: 0, system: 0 };
-      if (t.user + t.system - b.user - b.system < 0.02) continue;
-      console.log(`  ${group.padEnd(16)} ${(t.user - b.user).toFixed(2)} + ${(t.system - b.system).toFixed(2)}`);
-    }
+    const [get] = await presignedPaths(target, 'GET', BUCKET, ['w4/big']);
+    const measured = async (what: string, transfer: () => Promise<TransferResult>) => {
+      const before = threadTimes(target.pid);
+      const r = await transfer();
+      const after = threadTimes(target.pid);
+      console.log(`${name} ${what}: ${r.mibPerSec.toFixed(0)} MiB/s; CPU seconds (user + system):`);
+      for (const [group, t] of Object.entries(after)) {
+        const b = before[group] ?? { user: 0, system: 0 };
+        if (t.user + t.system - b.user - b.system < 0.02) continue;
+        console.log(`  ${group.padEnd(16)} ${(t.user - b.user).toFixed(2)} + ${(t.system - b.system).toFixed(2)}`);
+      }
+    };
+    await measured('PUT', () => bigPut(target.origin, put!, target.pid, body));
+    await measured('GET', () => bigGet(target.origin, get!, target.pid, body.size));
   } finally {
     await target.stop();
   }

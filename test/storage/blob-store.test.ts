@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { BLOB_ID_PATTERN, InvalidBlobIdError, WHOLE_WRITE_BYTES, createBlobStore } from '../../src/storage/blob-store.ts';
+import type { BlobReader } from '../../src/storage/types.ts';
 import { useTempDirs } from './temp-dir.ts';
 
 const tempDir = useTempDirs();
@@ -230,6 +231,45 @@ describe('BlobStore.read', () => {
   it('a missing blob fails the stream with ENOENT', async () => {
     const { blobs } = await newStore();
     await expect(text(blobs.read('0'.repeat(32)))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('BlobStore.openRead', () => {
+  /** Every byte of the reader, read into buffers of `size` bytes, as sendBlob reads them. */
+  async function drain(reader: BlobReader, size: number): Promise<{ bytes: Buffer; reads: number[] }> {
+    const parts: Buffer[] = [];
+    const reads: number[] = [];
+    const into = Buffer.alloc(size);
+    for (let n = await reader.read(into); n > 0; n = await reader.read(into)) {
+      reads.push(n);
+      parts.push(Buffer.from(into.subarray(0, n)));
+    }
+    await reader.close();
+    await reader.close();
+    return { bytes: Buffer.concat(parts), reads };
+  }
+
+  it('fills the given buffer as far as the blob or range goes, then answers 0', async () => {
+    const { blobs } = await newStore();
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
+    const { blobId } = await blobs.write(data);
+    expect(await drain(await blobs.openRead(blobId), 400)).toEqual({ bytes: data, reads: [400, 400, 200] });
+    expect(await drain(await blobs.openRead(blobId, { start: 10, end: 509 }), 300)).toEqual({ bytes: data.subarray(10, 510), reads: [300, 200] });
+    expect(await drain(await blobs.openRead(blobId, { start: 999, end: 999 }), 300)).toEqual({ bytes: data.subarray(999), reads: [1] });
+  });
+
+  it('a missing blob rejects with ENOENT; a hostile id with InvalidBlobIdError', async () => {
+    const { blobs } = await newStore();
+    await expect(blobs.openRead('0'.repeat(32))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(blobs.openRead('../outside')).rejects.toBeInstanceOf(InvalidBlobIdError);
+  });
+
+  it('a blob shorter than the range asked for is an error, never a short answer', async () => {
+    const { blobs } = await newStore();
+    const { blobId } = await blobs.write(Buffer.from('0123456789'));
+    const reader = await blobs.openRead(blobId, { start: 5, end: 20 });
+    await expect(reader.read(Buffer.alloc(100))).rejects.toThrow(/ends 11 bytes early/);
+    await reader.close();
   });
 });
 

@@ -15,7 +15,7 @@ import { checkGetConditions } from './conditions.ts';
 import { cannedAclXml } from './buckets.ts';
 import { checksumHeaders, effectiveHeaders, headerOf, objectHeaders } from './object-metadata.ts';
 import { invalidRange, resolveRange, type ByteRange } from './range.ts';
-import { sendStream } from './streams.ts';
+import { sendBlob } from './streams.ts';
 
 const objectRead = (ctx: Ctx) => ({ action: 'read' as const, bucket: bucketOf(ctx), key: keyOf(ctx) });
 
@@ -102,7 +102,7 @@ async function answerObject(ctx: Ctx, withBody: boolean, retry = true): Promise<
       ctx.res.end(body);
       return;
     }
-    await sendStream(ctx.res, status, out, ctx.storage.blobs.read(record.blobId, selection));
+    await sendBlob(ctx.res, status, out, await ctx.storage.blobs.openRead(record.blobId, selection), length);
   } catch (err) {
     if (!isMissingBlob(err) || ctx.res.headersSent) throw err;
     if (retry) return answerObject(ctx, withBody, false);

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -394,5 +396,36 @@ describe('PutObject, GetObject, HeadObject, DeleteObject', () => {
     });
     const got = await get('big');
     expect((await bytesOf(got)).equals(big)).toBe(true);
+    // The abandoned download's descriptor is closed (the reads stop with the connection).
+    if (existsSync('/proc/self/fd')) {
+      const blobFdsOpen = () =>
+        readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            // A blob's file, not a fan-out directory (the blob store keeps those open to flush them).
+            const target = readlinkSync(`/proc/self/fd/${fd}`);
+            return target.startsWith(join(s.config.dataDir, 'blobs')) && /\/[0-9a-f]{32}$/.test(target);
+          } catch {
+            return false;
+          }
+        }).length;
+      for (let i = 0; i < 50 && blobFdsOpen() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(blobFdsOpen()).toBe(0);
+    }
+  });
+
+  it('a large object comes back byte for byte, whole and as ranges that cross the 256 KiB reads', async () => {
+    const big = randomBytes(1024 * 1024 + 7);
+    await put('large', big);
+    expect((await bytesOf(await get('large'))).equals(big)).toBe(true);
+    for (const [start, end] of [
+      [100_000, 700_000],
+      [262_143, 262_144],
+      [0, 65_536],
+      [big.length - 300_000, big.length - 1],
+    ] as const) {
+      const got = await get('large', { Range: `bytes=${start}-${end}` });
+      expect(got.ContentRange).toBe(`bytes ${start}-${end}/${big.length}`);
+      expect((await bytesOf(got)).equals(big.subarray(start, end + 1))).toBe(true);
+    }
   });
 });
