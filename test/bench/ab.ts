@@ -20,9 +20,8 @@ import { runLoad, type LoadResult } from './load.ts';
 import { median, pairedRatio } from './report.ts';
 import { closeSeedConnections, createBucket } from './requests.ts';
 import { parseEnvList, startTarget, type Target } from './targets.ts';
-import { BUCKET, W1, W2, W3_GET, W3_PUT, W5, W7, type Workload } from './workloads.ts';
-
-const ALL: Workload[] = [W1, W2, W3_PUT, W3_GET, W5, W7];
+import { workloadById } from './prepared.ts';
+import { BUCKET, type Workload } from './workloads.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,8 +37,7 @@ const { values: args } = parseArgs({
 if (!args.before) throw new Error('usage: ab.ts --before DIR [--only W3-PUT] [--rounds N] [--duration SEC]');
 
 for (const id of args.only.split(',')) {
-  const workload = ALL.find((w) => w.id === id);
-  if (!workload) throw new Error(`unknown workload ${id}`);
+  const workload = workloadById(id);
   const servers: Record<'before' | 'after', Target> = {
     before: await startTarget('signet-before', { beforeRoot: resolve(args.before) }),
     after: await startTarget('signet', {

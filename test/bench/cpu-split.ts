@@ -14,12 +14,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './load.ts';
-import { createBucket } from './requests.ts';
-import { parseEnvList, startTarget, type TargetName } from './targets.ts';
-import { BUCKET, W1, W2, W3_GET, W3_PUT, W5, W7, type Workload } from './workloads.ts';
+import { forEachPrepared } from './prepared.ts';
+import { parseEnvList, type TargetName } from './targets.ts';
 
-
-const ALL: Workload[] = [W1, W2, W3_PUT, W3_GET, W5, W7];
 const TICKS = 100;
 
 type Split = Record<string, { user: number; system: number }>;
@@ -61,53 +58,36 @@ async function main(): Promise<void> {
       env: { type: 'string', default: '' },
     },
   });
-  for (const id of args.only.split(',')) {
-    const workload = ALL.find((w) => w.id === id);
-    if (!workload) throw new Error(`unknown workload ${id}`);
-    for (const name of args.targets.split(',') as TargetName[]) {
-      const nodeArgs = [
-        ...args['node-args'].split(' ').filter(Boolean),
-        ...(args.perf ? ['--perf-basic-prof'] : []),
-        ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', resolve(args['cpu-prof'], `${id}.${name}`)] : []),
-      ];
-      const env = parseEnvList(args.env);
-      const target = await startTarget(name, { nodeArgs, env });
-      try {
-        await createBucket(target, BUCKET);
-        const prepared = await workload.prepare(target);
-        if (!prepared.ok) throw new Error(prepared.reason);
-        const load = {
-          origin: target.origin,
-          serverPid: target.pid,
-          pool: prepared.pool,
-          expectStatus: prepared.expectStatus,
-          connections: Number(args.connections),
-        };
-        if (Number(args.warmup) > 0) await runLoad({ ...load, durationSec: Number(args.warmup) });
-        const perf = args.perf
-          ? spawn('perf', ['record', '-F', '999', '-g', '-p', String(target.pid), '-o', `${args.perf}.${id}.${name}`], { stdio: 'ignore' })
-          : undefined;
-        const before = threadTimes(target.pid);
-        const result = await runLoad({ ...load, durationSec: Number(args.duration) });
-        const after = threadTimes(target.pid);
-        if (perf) {
-          perf.kill('SIGINT');
-          await new Promise((resolve) => perf.on('exit', resolve));
-        }
-        const n = result.answered;
-        console.log(`${id} ${name}: ${Math.round(result.perSec)} req/s, ${n} answers; CPU ms per answer (user + system):`);
-        for (const [group, t] of Object.entries(after)) {
-          const b = before[group] ?? { user: 0, system: 0 };
-          const user = ((t.user - b.user) * 1000) / n;
-          const system = ((t.system - b.system) * 1000) / n;
-          if (user + system < 0.005) continue;
-          console.log(`  ${group.padEnd(16)} ${user.toFixed(3)} + ${system.toFixed(3)} = ${(user + system).toFixed(3)}`);
-        }
-      } finally {
-        await target.stop();
-      }
+  const launch = (id: string, name: TargetName) => ({
+    nodeArgs: [
+      ...args['node-args'].split(' ').filter(Boolean),
+      ...(args.perf ? ['--perf-basic-prof'] : []),
+      ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', resolve(args['cpu-prof'], `${id}.${name}`)] : []),
+    ],
+    env: parseEnvList(args.env),
+  });
+  await forEachPrepared(args.only, args.targets, Number(args.connections), launch, async ({ id, name, target, load }) => {
+    if (Number(args.warmup) > 0) await runLoad({ ...load, durationSec: Number(args.warmup) });
+    const perf = args.perf
+      ? spawn('perf', ['record', '-F', '999', '-g', '-p', String(target.pid), '-o', `${args.perf}.${id}.${name}`], { stdio: 'ignore' })
+      : undefined;
+    const before = threadTimes(target.pid);
+    const result = await runLoad({ ...load, durationSec: Number(args.duration) });
+    const after = threadTimes(target.pid);
+    if (perf) {
+      perf.kill('SIGINT');
+      await new Promise((resolve) => perf.on('exit', resolve));
     }
-  }
+    const n = result.answered;
+    console.log(`${id} ${name}: ${Math.round(result.perSec)} req/s, ${n} answers; CPU ms per answer (user + system):`);
+    for (const [group, t] of Object.entries(after)) {
+      const b = before[group] ?? { user: 0, system: 0 };
+      const user = ((t.user - b.user) * 1000) / n;
+      const system = ((t.system - b.system) * 1000) / n;
+      if (user + system < 0.005) continue;
+      console.log(`  ${group.padEnd(16)} ${user.toFixed(3)} + ${system.toFixed(3)} = ${(user + system).toFixed(3)}`);
+    }
+  });
 }
 
 // Imported by cpu-split-big.ts for threadTimes: run only as a script.

@@ -8,11 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import { runLoad } from './load.ts';
-import { closeSeedConnections, createBucket } from './requests.ts';
-import { parseEnvList, startTarget, type TargetName } from './targets.ts';
-import { BUCKET, W1, W2, W3_GET, W3_PUT, W5, W7, type Workload } from './workloads.ts';
-
-const ALL: Workload[] = [W1, W2, W3_PUT, W3_GET, W5, W7];
+import { forEachPrepared } from './prepared.ts';
+import { parseEnvList } from './targets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,31 +23,12 @@ const { values: args } = parseArgs({
   },
 });
 
-for (const id of args.only.split(',')) {
-  const workload = ALL.find((w) => w.id === id);
-  if (!workload) throw new Error(`unknown workload ${id}`);
-  for (const name of args.targets.split(',') as TargetName[]) {
-    const target = await startTarget(name, { nodeArgs: args['node-args'].split(' ').filter(Boolean), env: parseEnvList(args.env) });
-    try {
-      await createBucket(target, BUCKET);
-      const prepared = await workload.prepare(target);
-      if (!prepared.ok) throw new Error(prepared.reason);
-      closeSeedConnections();
-      const rates: string[] = [];
-      for (let i = 0; i < Number(args.windows); i++) {
-        const r = await runLoad({
-          origin: target.origin,
-          serverPid: target.pid,
-          pool: prepared.pool,
-          expectStatus: prepared.expectStatus,
-          connections: Number(args.connections),
-          durationSec: Number(args.window),
-        });
-        rates.push(`${r.perSec.toFixed(0)} (${r.serverCpuMsPerAnswer.toFixed(2)})`);
-      }
-      console.log(`${id} ${name.padEnd(7)} ${rates.join('  ')}`);
-    } finally {
-      await target.stop();
-    }
+const launch = () => ({ nodeArgs: args['node-args'].split(' ').filter(Boolean), env: parseEnvList(args.env) });
+await forEachPrepared(args.only, args.targets, Number(args.connections), launch, async ({ id, name, load }) => {
+  const rates: string[] = [];
+  for (let i = 0; i < Number(args.windows); i++) {
+    const r = await runLoad({ ...load, durationSec: Number(args.window) });
+    rates.push(`${r.perSec.toFixed(0)} (${r.serverCpuMsPerAnswer.toFixed(2)})`);
   }
-}
+  console.log(`${id} ${name.padEnd(7)} ${rates.join('  ')}`);
+});
