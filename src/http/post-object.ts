@@ -11,13 +11,14 @@
  *   file ──▶ prepareUploadBody (content-length-range, MD5, Content-MD5, x-amz-checksum-*)
  *        ──▶ BlobStore.write ──▶ object row ──▶ answer
  *
- * The file is streamed, never held whole: busboy pauses the request while the file part is not
- * read, so verification happens before a byte of the file reaches disk. Any refusal leaves
- * nothing behind (the blob store removes its temp file when the stream errors), and the rest of
- * the body is discarded, never stored (see discardRest).
+ * The file is never held whole beyond its first 64 KiB (a file that ends within them is written
+ * in one go, a longer one streams): busboy pauses the request while the file part is not read,
+ * so verification happens before a byte of the file reaches disk. Any refusal leaves nothing
+ * behind (the blob store removes its temp file when the stream errors), and the rest of the
+ * body is discarded, never stored (see discardRest).
  */
 import { drainRequest } from './drain.ts';
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import Busboy from 'busboy';
 import type { VerificationStep } from '../auth/types.ts';
 import { authorize } from '../access/authorize.ts';

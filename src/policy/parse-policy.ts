@@ -32,15 +32,15 @@ export function parsePolicy(base64: string): ParsePolicyResult {
   return readPolicy(json.value);
 }
 
+/** One decoder for every policy: without `stream`, decode() keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 /**
  * Standard base64 with or without padding. ASCII whitespace is skipped, since line-wrapped
  * base64 (Ruby's Base64.encode64) is common and the signature already covers the text as sent.
  * Anything else that Buffer.from would silently drop is an error. UNVERIFIED: AWS's leniency.
  * The bytes must be UTF-8 (§5.3: "JSON, UTF-8, then base64").
  */
-/** One decoder for every policy: without `stream`, decode() keeps no state between calls. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
 function decodePolicyBase64(base64: string): Parsed<string> {
   const compact = base64.replace(/[ \t\r\n]/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
