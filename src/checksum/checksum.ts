@@ -78,10 +78,10 @@ function crc32Digester(fn: (data: Buffer, prev: number) => number): { update(dat
   };
 }
 
-/** 'CRC32' -> 'x-amz-checksum-crc32' */
 /** Built once: every upload looks for all five headers. */
 const HEADER_NAMES = Object.fromEntries(CHECKSUM_ALGORITHMS.map((alg) => [alg, HEADER_PREFIX + alg.toLowerCase()])) as Record<ChecksumAlgorithm, string>;
 
+/** 'CRC32' -> 'x-amz-checksum-crc32' */
 export function checksumHeaderName(algorithm: ChecksumAlgorithm): string {
   return HEADER_NAMES[algorithm];
 }
