@@ -220,16 +220,18 @@ function readWhole(source: Readable, checks: BodyChecks, streamPast?: number): P
     const onClose = () => {
       if (!settled) settle(prematureClose());
     };
-    // Gone or read before this started (nothing does that today): no event would ever come.
+    // Stays after settling: an error that comes later (the client gone while the rest of a
+    // refused body is discarded) is then moot, but must not be an unhandled one. Attached
+    // first: a stream destroyed with an error emits it on the next tick (busboy's file stream
+    // on "Unexpected end of form"), after the check below.
+    source.on('error', settle);
+    // Gone or read before this started: no event would ever come.
     if (source.destroyed || source.readableEnded) {
-      settle(prematureClose());
+      settle(source.errored ?? prematureClose());
       return;
     }
     source.on('data', onData);
     source.once('end', onEnd);
-    // Stays after settling: an error that comes later (the client gone while the rest of a
-    // refused body is discarded) is then moot, but must not be an unhandled one.
-    source.on('error', settle);
     source.once('close', onClose);
   });
 }

@@ -427,6 +427,14 @@ describe('bodies of unknown length (a POST file): read whole up to 64 KiB, strea
     expect(r.out.equals(WHOLE)).toBe(true);
   });
 
+  it('a source already destroyed with an error (emitted on the next tick) is that refusal, never an unhandled error', async () => {
+    const src = new PassThrough();
+    src.destroy(new Error('Unexpected end of form'));
+    const r = await upload(src, { payload: UNSIGNED, headers: {}, sourceErrorReason: 'MalformedPOSTRequest' });
+    expectRefused(r, 'MalformedPOSTRequest', 'MalformedPOSTRequest');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+
   it.each([
     ['before 64 KiB', [TEXT]],
     ['past 64 KiB', TENS],
