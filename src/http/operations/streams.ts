@@ -33,11 +33,11 @@ export async function sendBlob(res: Response, status: number, headers: Record<st
     res.statusCode = status;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     while (read > 0) {
-      if (res.destroyed) return;
+      if (gone(res)) return;
       written[turn] = flushed(res, buffers[turn].subarray(0, read));
       turn = 1 - turn;
       await written[turn];
-      if (res.destroyed) return;
+      if (gone(res)) return;
       read = await reader.read(buffers[turn]);
     }
     res.end();
@@ -46,14 +46,26 @@ export async function sendBlob(res: Response, status: number, headers: Record<st
   }
 }
 
-/** Writes `bytes`; resolves once the socket has taken them, or the response has closed. */
+/**
+ * The client is gone. A response queued behind another on a pipelining connection gets no
+ * 'close' of its own when the connection drops (nor its write callbacks): the connection's
+ * socket tells.
+ */
+function gone(res: Response): boolean {
+  return res.destroyed || res.req.socket.destroyed;
+}
+
+/** Writes `bytes`; resolves once the socket has taken them, or the client is gone. */
 function flushed(res: Response, bytes: Buffer): Promise<void> {
+  const socket = res.req.socket;
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('close', done);
+      socket.off('close', done);
       resolve();
     };
     res.on('close', done);
+    socket.on('close', done);
     res.write(bytes, done);
   });
 }
