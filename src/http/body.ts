@@ -185,7 +185,6 @@ function verifyStream(source: Readable, checks: BodyChecks, decoder: AwsChunkedD
 function readWhole(source: Readable, checks: BodyChecks, streamPast?: number): Promise<Buffer | Readable> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
     let settled = false;
     const settle = (error: Error | undefined, bytes?: Buffer | Readable) => {
       if (settled) return;
@@ -200,8 +199,7 @@ function readWhole(source: Readable, checks: BodyChecks, streamPast?: number): P
       const tooMuch = checks.update(chunk);
       if (tooMuch) return settle(tooMuch);
       chunks.push(chunk);
-      size += chunk.length;
-      if (streamPast !== undefined && size > streamPast) {
+      if (streamPast !== undefined && checks.size > streamPast) {
         source.pause();
         settle(undefined, verifyStream(source, checks, undefined, chunks));
       }
@@ -344,7 +342,8 @@ function entityTooLarge(proposed: number, maxBytes: number): S3Error {
 /** The streaming checks, fed chunk by chunk: by the verifier stage, or by readWhole. */
 class BodyChecks {
   result?: UploadBodyResult;
-  private size = 0;
+  /** Bytes received so far */
+  size = 0;
   private readonly md5: Hash = createHash('md5');
   private readonly sha256?: Hash;
   private readonly checksum?: ChecksumCalculator;

@@ -244,6 +244,7 @@ export function createBlobStore(dataDir: string): BlobStore {
       }
       let closed = false;
       return {
+        length: remaining,
         async read(into) {
           let filled = 0;
           while (filled < into.length && remaining > 0) {

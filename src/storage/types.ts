@@ -125,6 +125,8 @@ export interface WriteOptions {
 
 /** A blob open for reading (BlobStore.openRead). */
 export interface BlobReader {
+  /** The bytes of the range (or the blob) */
+  readonly length: number;
   /** Fills `into` with the next bytes of the range, as far as they go; 0 once it is all read. */
   read(into: Buffer): Promise<number>;
   /** Releases the descriptor. Idempotent. */

@@ -253,6 +253,11 @@ describe('BlobStore.openRead', () => {
     const { blobs } = await newStore();
     const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
     const { blobId } = await blobs.write(data);
+    for (const [range, length] of [[undefined, 1000], [{ start: 10, end: 509 }, 500]] as const) {
+      const reader = await blobs.openRead(blobId, range);
+      expect(reader.length).toBe(length);
+      await reader.close();
+    }
     expect(await drain(await blobs.openRead(blobId), 400)).toEqual({ bytes: data, reads: [400, 400, 200] });
     expect(await drain(await blobs.openRead(blobId, { start: 10, end: 509 }), 300)).toEqual({ bytes: data.subarray(10, 510), reads: [300, 200] });
     expect(await drain(await blobs.openRead(blobId, { start: 999, end: 999 }), 300)).toEqual({ bytes: data.subarray(999), reads: [1] });

@@ -102,7 +102,9 @@ async function answerObject(ctx: Ctx, withBody: boolean, retry = true): Promise<
       ctx.res.end(body);
       return;
     }
-    await sendBlob(ctx.res, status, out, await ctx.storage.blobs.openRead(record.blobId, selection), length);
+    // The range is known from the row: no stat of the file.
+    const range = selection ?? { start: 0, end: record.size - 1 };
+    await sendBlob(ctx.res, status, out, await ctx.storage.blobs.openRead(record.blobId, range));
   } catch (err) {
     if (!isMissingBlob(err) || ctx.res.headersSent) throw err;
     if (retry) return answerObject(ctx, withBody, false);

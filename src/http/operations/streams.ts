@@ -17,15 +17,14 @@ import { S3Error } from '../s3-errors.ts';
  * new buffer for every read; a gigabyte of them, each held until the socket drains it, outlived
  * V8's young generation and cost some forty full garbage collections per GiB.
  *
- * `length`: the bytes to send (the buffers need be no larger).
- *
  * Status and headers go out only once the first bytes are read, so a blob that cannot be read
  * fails as a clean error response instead of a cut connection; after that a read error can only
  * cut the connection (the app does). A client that goes away stops the reads.
  */
-export async function sendBlob(res: Response, status: number, headers: Record<string, string>, reader: BlobReader, length: number): Promise<void> {
+export async function sendBlob(res: Response, status: number, headers: Record<string, string>, reader: BlobReader): Promise<void> {
   try {
-    const size = Math.min(READ_CHUNK_BYTES, length);
+    // No larger than the bytes to send.
+    const size = Math.min(READ_CHUNK_BYTES, reader.length);
     const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] as const;
     const written: Array<Promise<void> | undefined> = [undefined, undefined];
     let turn = 0;
