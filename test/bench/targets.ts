@@ -41,6 +41,8 @@ export interface Target {
   dataDir: string;
   /** Undefined for the floor, which authenticates nothing */
   credentials?: Credentials;
+  /** Everything the server printed so far, stdout and stderr (e.g. node --trace-gc's lines) */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function startTarget(name: TargetName, options: LaunchOptions = {})
     pid: proc.pid!,
     dataDir,
     credentials: name === 'floor' ? undefined : name === 's3rver' ? S3RVER_CREDENTIALS : SIGNET_CREDENTIALS,
+    output,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const killer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
