@@ -17,7 +17,8 @@ import { alignedWords } from './words.ts';
 
 const POLY = 0x9a6c9329ac4bc9b5n;
 const MASK64 = 0xffffffffffffffffn;
-const { LO, HI } = buildTables();
+/** Built on the first CRC64NVME, not at import: every start would pay for it (a few ms of BigInt). */
+let tables: { LO: Int32Array[]; HI: Int32Array[] } | undefined;
 
 function buildTables(): { LO: Int32Array[]; HI: Int32Array[] } {
   const base: bigint[] = [];
@@ -38,6 +39,7 @@ function buildTables(): { LO: Int32Array[]; HI: Int32Array[] } {
 }
 
 export function crc64nvme(data: Uint8Array, prev = 0n): bigint {
+  const { LO, HI } = (tables ??= buildTables());
   const [l0, l1, l2, l3, l4, l5, l6, l7] = LO;
   const [h0, h1, h2, h3, h4, h5, h6, h7] = HI;
   const start = ~prev & MASK64;

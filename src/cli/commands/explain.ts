@@ -6,14 +6,11 @@
  * Exit status: 0 when the server would accept the request, 1 when it would refuse it (the
  * report on stdout, one line on stderr), 2 on bad usage.
  */
-import { explainDepsFrom } from '../../explain-deps.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, ENV_NAMES } from '../../config.ts';
-import { explainRequest, ExplainInputError } from '../../explain/explain.ts';
-import { renderExplainText } from '../../explain/render.ts';
-import { hostOfUrl, parseHeaderLine } from '../../explain/request.ts';
+import { ExplainInputError, hostOfUrl, parseHeaderLine } from '../../explain/request.ts';
 import { CLOCK_CONTROL_SETTING } from '../../server.ts';
 import { DATABASE_FILE, openMetadataOnly } from '../../storage/open-storage.ts';
 import { dataDirOption, jsonOption } from '../options.ts';
@@ -55,7 +52,13 @@ export function explainCommand(): Command {
     .addOption(new Option('--region <region>', "the server's region").env(ENV_NAMES.region).default(DEFAULTS.region))
     .addOption(dataDirOption())
     .addOption(jsonOption())
-    .action((url: string, opts: { method: string; header?: HeaderLine[]; region: string; dataDir: string; json?: boolean }) => {
+    .action(async (url: string, opts: { method: string; header?: HeaderLine[]; region: string; dataDir: string; json?: boolean }) => {
+      // Loaded here, not at the top: every `signet serve` would load the verifier's explainer.
+      const [{ explainRequest }, { renderExplainText }, { explainDepsFrom }] = await Promise.all([
+        import('../../explain/explain.ts'),
+        import('../../explain/render.ts'),
+        import('../../explain-deps.ts'),
+      ]);
       if (!existsSync(join(opts.dataDir, DATABASE_FILE))) {
         throw new UserError(`no signet data directory at ${opts.dataDir}: pass the server's --data-dir (or SIGNET_DATA_DIR)`);
       }

@@ -4,7 +4,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, ENV_NAMES, validateConfig, type Config } from '../../config.ts';
 import type { RequestRecord } from '../../http/s3-handler.ts';
 import { startServer } from '../../server.ts';
-import { applyInitToDataDir, describeInitResult, readInitFile } from '../../init/index.ts';
 
 function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('use a whole number from 0 to 65535 (0 = any free port)');
@@ -110,8 +109,10 @@ export function serveCommand(): Command {
       });
       const quiet = Boolean(opts.quiet);
       const formatLine = LOG_FORMATS[opts.logFormat as keyof typeof LOG_FORMATS];
-      const initLines = opts.init
-        ? describeInitResult(applyInitToDataDir(config.dataDir, readInitFile(opts.init), config)).map((l) => `signet: init ${opts.init}: ${l}\n`)
+      // --init's reader and validator load only when it is given: not on every start.
+      const init = opts.init ? await import('../../init/index.ts') : undefined;
+      const initLines = init
+        ? init.describeInitResult(init.applyInitToDataDir(config.dataDir, init.readInitFile(opts.init), config)).map((l) => `signet: init ${opts.init}: ${l}\n`)
         : [];
       // Handlers go in before anything is printed: a script that sends SIGINT the moment it reads
       // the listening line must get the graceful stop (exit 0), never Node's default kill.
