@@ -5,7 +5,7 @@
  *   npx tsx test/bench/cpu-split-big.ts [--mib 512] [--targets floor,signet] [--gc] [--profile DIR]
  */
 import { parseArgs } from 'node:util';
-import { threadTimes } from './cpu-split.ts';
+import { countOf, threadTimes } from './cpu-split.ts';
 import { createBucket, presignedPaths } from './requests.ts';
 import { startTarget, type TargetName } from './targets.ts';
 import { bigBody, bigGet, bigPut, type TransferResult } from './transfer.ts';
@@ -33,7 +33,7 @@ for (const name of args.targets.split(',') as TargetName[]) {
       const r = await transfer();
       const after = threadTimes(target.pid);
       const gcLines = target.output().slice(printed);
-      const gcs = args.gc ? `; ${count(gcLines, 'Mark-Compact')} full GCs, ${count(gcLines, 'Scavenge')} scavenges` : '';
+      const gcs = args.gc ? `; ${countOf(gcLines, 'Mark-Compact')} full GCs, ${countOf(gcLines, 'Scavenge')} scavenges` : '';
       console.log(`${name} ${what}: ${r.mibPerSec.toFixed(0)} MiB/s${gcs}; CPU seconds (user + system):`);
       for (const [group, t] of Object.entries(after)) {
         const b = before[group] ?? { user: 0, system: 0 };
@@ -46,8 +46,4 @@ for (const name of args.targets.split(',') as TargetName[]) {
   } finally {
     await target.stop();
   }
-}
-
-function count(text: string, word: string): number {
-  return text.split(word).length - 1;
 }

@@ -3,7 +3,9 @@
  * loop, libuv's thread pool and the rest (V8's GC and compiler threads). A diagnostic for
  * `npm run bench` figures, not a benchmark itself.
  *
- *   npx tsx test/bench/cpu-split.ts [--only W3-PUT] [--targets signet,floor] [--duration 3] [--warmup 0] [--perf FILE] [--cpu-prof DIR]
+ *   npx tsx test/bench/cpu-split.ts [--only W3-PUT] [--targets signet,floor] [--duration 3] [--warmup 0] [--gc] [--perf FILE] [--cpu-prof DIR]
+ *
+ * --gc counts the full GCs and scavenges V8 ran during the measured load (node --trace-gc).
  *
  * --perf FILE records each server with `perf record -g` (node --perf-basic-prof names JIT
  * frames): read it with `perf report -i FILE.W3-PUT.signet`. --cpu-prof DIR runs each server
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '0' },
       connections: { type: 'string', default: '16' },
       /** Record the server with `perf record -g` during the load into this file (JIT frames named) */
+      /** Count V8's garbage collections during the measured load (node --trace-gc) */
+      gc: { type: 'boolean', default: false },
       perf: { type: 'string' },
       'cpu-prof': { type: 'string' },
       /** Extra node flags for the servers, space-separated (e.g. "--single-threaded-gc") */
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
   const launch = (id: string, name: TargetName) => ({
     nodeArgs: [
       ...args['node-args'].split(' ').filter(Boolean),
+      ...(args.gc ? ['--trace-gc'] : []),
       ...(args.perf ? ['--perf-basic-prof'] : []),
       ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', resolve(args['cpu-prof'], `${id}.${name}`)] : []),
     ],
@@ -72,14 +77,17 @@ async function main(): Promise<void> {
       ? spawn('perf', ['record', '-F', '999', '-g', '-p', String(target.pid), '-o', `${args.perf}.${id}.${name}`], { stdio: 'ignore' })
       : undefined;
     const before = threadTimes(target.pid);
+    const printed = target.output().length;
     const result = await runLoad({ ...load, durationSec: Number(args.duration) });
     const after = threadTimes(target.pid);
+    const gcLines = target.output().slice(printed);
     if (perf) {
       perf.kill('SIGINT');
       await new Promise((resolve) => perf.on('exit', resolve));
     }
     const n = result.answered;
-    console.log(`${id} ${name}: ${Math.round(result.perSec)} req/s, ${n} answers; CPU ms per answer (user + system):`);
+    const gcs = args.gc ? `, ${countOf(gcLines, 'Mark-Compact')} full GCs, ${countOf(gcLines, 'Scavenge')} scavenges` : '';
+    console.log(`${id} ${name}: ${Math.round(result.perSec)} req/s, ${n} answers${gcs}; CPU ms per answer (user + system):`);
     for (const [group, t] of Object.entries(after)) {
       const b = before[group] ?? { user: 0, system: 0 };
       const user = ((t.user - b.user) * 1000) / n;
@@ -88,6 +96,11 @@ async function main(): Promise<void> {
       console.log(`  ${group.padEnd(16)} ${user.toFixed(3)} + ${system.toFixed(3)} = ${(user + system).toFixed(3)}`);
     }
   });
+}
+
+/** How often `word` occurs in `text` (a --trace-gc line names its kind once). */
+export function countOf(text: string, word: string): number {
+  return text.split(word).length - 1;
 }
 
 // Imported by cpu-split-big.ts for threadTimes: run only as a script.
