@@ -51,9 +51,9 @@ async function main(): Promise<void> {
       /** Seconds of the same load before measuring: the steady state, JIT compilation done */
       warmup: { type: 'string', default: '0' },
       connections: { type: 'string', default: '16' },
-      /** Record the server with `perf record -g` during the load into this file (JIT frames named) */
       /** Count V8's garbage collections during the measured load (node --trace-gc) */
       gc: { type: 'boolean', default: false },
+      /** Record the server with `perf record -g` during the load into this file (JIT frames named) */
       perf: { type: 'string' },
       'cpu-prof': { type: 'string' },
       /** Extra node flags for the servers, space-separated (e.g. "--single-threaded-gc") */

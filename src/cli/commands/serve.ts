@@ -40,12 +40,14 @@ function demoAccessKeyId(value: unknown, rootAccessKeyId: string): string | unde
  * V8 reads this flag whenever it recomputes its limits, so it applies when set at run time. It
  * is set once the server listens, not at the process's start: a changed flag makes V8 refuse
  * the code cache of Node's own modules, and loading the rest of them from source added about
- * 50 ms to every start (npm run bench -- --only COLD). `node --heap-growing-percent=N` from the
- * operator wins. Only the command sets it: startSignet() in somebody else's process leaves that
+ * 50 ms to every start (npm run bench -- --only COLD). The cost moves rather than vanishes: the
+ * few of Node's modules first loaded after this (a handful, on the first requests) compile from
+ * source too, a few ms once. `node --heap-growing-percent=N` (or `-heap-growing-percent`) from
+ * the operator wins. Only the command sets it: startSignet() in somebody else's process leaves that
  * process's V8 alone.
  */
 function growHeapMoreFreely(): void {
-  if (process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) return;
+  if (process.execArgv.some((arg) => /^--?heap[-_]growing[-_]percent\b/.test(arg))) return;
   setFlagsFromString('--heap-growing-percent=300');
 }
 
