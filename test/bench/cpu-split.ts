@@ -103,5 +103,5 @@ export function countOf(text: string, word: string): number {
   return text.split(word).length - 1;
 }
 
-// Imported by cpu-split-big.ts for threadTimes: run only as a script.
+// Imported by cpu-split-big.ts for threadTimes and countOf: run only as a script.
 if (import.meta.url === `file://${process.argv[1]}`) await main();

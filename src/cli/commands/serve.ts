@@ -43,8 +43,8 @@ function demoAccessKeyId(value: unknown, rootAccessKeyId: string): string | unde
  * 50 ms to every start (npm run bench -- --only COLD). The cost moves rather than vanishes: the
  * few of Node's modules first loaded after this (a handful, on the first requests) compile from
  * source too, a few ms once. `node --heap-growing-percent=N` (or `-heap-growing-percent`) from
- * the operator wins. Only the command sets it: startSignet() in somebody else's process leaves that
- * process's V8 alone.
+ * the operator wins. Only the command sets it: startSignet() in somebody else's process leaves
+ * that process's V8 alone.
  */
 function growHeapMoreFreely(): void {
   if (process.execArgv.some((arg) => /^--?heap[-_]growing[-_]percent\b/.test(arg))) return;
